@@ -139,7 +139,7 @@ absl::StatusOr<PutResponse> MvccStore::Impl::ApplyPut(const PutRequest& r, TxnCo
   }
 
   std::optional<KeyValue> prev;
-  if (live && (r.prev_kv || r.ignore_value || hub_->wants_prev_kv())) {
+  if (live && (r.prev_kv || r.ignore_value || st->with_prev_kv)) {
     auto record = ReadRecordInWriter(h->entries.back().rev(), st);
     if (!record.ok()) return record.status();
     prev = std::move(record->kv);
@@ -186,7 +186,7 @@ absl::StatusOr<PutResponse> MvccStore::Impl::ApplyPut(const PutRequest& r, TxnCo
 
 void MvccStore::Impl::DeleteKey(const std::string& key, KeyHistory* h, bool want_prev,
                                 TxnContext* tx, BatchState* st, std::optional<KeyValue>* prev) {
-  if (want_prev || hub_->wants_prev_kv()) {
+  if (want_prev || st->with_prev_kv) {
     auto record = ReadRecordInWriter(h->entries.back().rev(), st);
     if (record.ok()) *prev = std::move(record->kv);
   }

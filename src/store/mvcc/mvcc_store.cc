@@ -174,6 +174,7 @@ void MvccStore::Impl::WriterLoop() {
 
 void MvccStore::Impl::CommitBatch(std::vector<PendingWrite*>& batch) {
   BatchState st;
+  st.with_prev_kv = hub_->wants_prev_kv();
   {
     std::unique_lock lock(index_mu_);
     for (PendingWrite* w : batch) {
@@ -220,7 +221,7 @@ void MvccStore::Impl::CommitBatch(std::vector<PendingWrite*>& batch) {
   }
   committed_rev_ = current_rev_;
   if (!st.events.empty()) {
-    hub_->Publish(std::move(st.events), current_rev_, hub_->wants_prev_kv());
+    hub_->Publish(std::move(st.events), current_rev_, st.with_prev_kv);
   }
   backend_size_ = BackendSize();
 }

@@ -68,6 +68,7 @@ struct BatchState {
   std::vector<std::function<void()>> undo;  // run in reverse to forget a failed request
   std::vector<Event> events;
   std::map<Revision, std::string> records;  // revision records written by this batch
+  bool with_prev_kv = false;  // events carry prev_kv (some watcher wanted it when the batch began)
 };
 
 class MvccStore::Impl {
