@@ -1,0 +1,101 @@
+#include "protocol/grpc/etcd_grpc_server.h"
+
+#include <grpc/grpc.h>
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/server.h>
+#include <grpcpp/server_builder.h>
+
+#include <algorithm>
+#include <chrono>
+#include <climits>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "protocol/grpc/etcd_services.h"
+#include "protocol/grpc/grpc_status.h"
+
+namespace aio::protocol::grpc {
+namespace {
+
+// etcd's grpcOverheadBytes: room for gRPC framing on top of --max-request-bytes.
+constexpr int64_t kGrpcOverheadBytes = 512 * 1024;
+// etcd's --grpc-keepalive-min-time: clients may ping this often (etcdctl pings every 10 s).
+constexpr int kMinClientPingIntervalMs = 5000;
+constexpr auto kStopGrace = std::chrono::seconds(2);
+
+// "http://host:port" for a listen address whose port may have been 0.
+std::string ClientUrl(const std::string& address, int port) {
+  const size_t colon = address.rfind(':');
+  const std::string host = colon == std::string::npos ? address : address.substr(0, colon);
+  return absl::StrCat("http://", host, ":", port);
+}
+
+}  // namespace
+
+EtcdGrpcServer::EtcdGrpcServer(store::KvStore* store, EtcdServerOptions options)
+    : options_(std::move(options)),
+      context_(std::make_unique<EtcdServiceContext>(store, options_.cluster_id, options_.member_id,
+                                                    options_.member_name)),
+      kv_(std::make_unique<KvService>(context_.get())),
+      watch_(std::make_unique<WatchService>(context_.get())),
+      lease_(std::make_unique<LeaseService>(context_.get())),
+      cluster_(std::make_unique<ClusterService>(context_.get())),
+      maintenance_(std::make_unique<MaintenanceService>(context_.get())) {}
+
+EtcdGrpcServer::~EtcdGrpcServer() { Stop(); }
+
+absl::Status EtcdGrpcServer::Start() {
+  if (server_ != nullptr) return absl::FailedPreconditionError("etcd gRPC server already started");
+  if (options_.listen_addresses.empty()) {
+    return absl::InvalidArgumentError("etcd gRPC server: no listen address given");
+  }
+  ::grpc::ServerBuilder builder;
+  std::vector<int> ports(options_.listen_addresses.size(), 0);
+  for (size_t i = 0; i < ports.size(); ++i) {
+    builder.AddListeningPort(options_.listen_addresses[i], ::grpc::InsecureServerCredentials(),
+                             &ports[i]);
+  }
+  builder.RegisterService(kv_.get());
+  builder.RegisterService(watch_.get());
+  builder.RegisterService(lease_.get());
+  builder.RegisterService(cluster_.get());
+  builder.RegisterService(maintenance_.get());
+  builder.SetMaxReceiveMessageSize(static_cast<int>(
+      std::min<int64_t>(options_.max_request_bytes + kGrpcOverheadBytes, INT_MAX)));
+  // Without this, a second process could bind the same port and steal half the connections.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
+                             kMinClientPingIntervalMs);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+
+  server_ = builder.BuildAndStart();
+  if (server_ == nullptr) {
+    // Ports are bound in order and the first failure stops the build.
+    const auto failed = std::find(ports.begin(), ports.end(), 0);
+    if (failed == ports.end()) return absl::InternalError("etcd gRPC server failed to start");
+    return absl::UnavailableError(absl::StrCat(
+        "etcd gRPC server: cannot listen on ", options_.listen_addresses[failed - ports.begin()],
+        " (address in use, not permitted, or not a valid host:port)"));
+  }
+  std::vector<std::string> urls;
+  for (size_t i = 0; i < ports.size(); ++i) {
+    urls.push_back(ClientUrl(options_.listen_addresses[i], ports[i]));
+  }
+  context_->set_client_urls(std::move(urls));
+  ports_ = std::move(ports);
+  return absl::OkStatus();
+}
+
+std::vector<int> EtcdGrpcServer::bound_ports() const { return ports_; }
+
+void EtcdGrpcServer::Stop() {
+  if (server_ == nullptr || stopped_) return;
+  stopped_ = true;
+  // Streams first: an open Watch would otherwise hold Shutdown for the whole grace period.
+  context_->streams()->EndAll(ToGrpcStatus(store::ErrStopped()));
+  server_->Shutdown(std::chrono::system_clock::now() + kStopGrace);
+  // Shutdown cancels what is left at the deadline; each stream is deleted after its OnDone.
+  context_->streams()->WaitEmpty();
+}
+
+}  // namespace aio::protocol::grpc
