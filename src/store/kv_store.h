@@ -7,7 +7,7 @@
 // etcd's own texts (see store/errors.h), so front-ends pass them through unchanged.
 //
 // Two implementations: store/mvcc (embedded, RocksDB) and store/etcd (a real etcd cluster). Both
-// pass the same conformance suite (store/kv_store_conformance_test.cc).
+// pass the same conformance suite (store/conformance/).
 //
 // Thread-safety: every method may be called from any thread. Write methods block until the write
 // is durable (WAL synced) or has failed.

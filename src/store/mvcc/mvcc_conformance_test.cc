@@ -22,6 +22,7 @@ using conformance::KvStoreHarness;
 
 // Small, so the slow-reader case overflows a stream's queue with a few dozen writes.
 constexpr int64_t kWatchQueueLimit = 16;
+constexpr int64_t kProgressNotifyIntervalMs = 5000;
 
 fs::path UniqueTempDir() {
   static std::atomic<int> counter{0};
@@ -64,6 +65,7 @@ class MvccHarness final : public KvStoreHarness {
   void ExpireLeases() override { store_->CheckLeases(); }
   void PumpWatchers() override { store_->SyncWatchers(); }
   int64_t WatchQueueLimit() const override { return kWatchQueueLimit; }
+  int64_t ProgressNotifyIntervalMs() const override { return kProgressNotifyIntervalMs; }
 
  private:
   explicit MvccHarness(fs::path dir) : dir_(std::move(dir)) {}
@@ -74,6 +76,7 @@ class MvccHarness final : public KvStoreHarness {
     options.sync_writes = false;
     options.background_threads = false;
     options.watch_stream_queue_limit = kWatchQueueLimit;
+    options.progress_notify_interval_ms = kProgressNotifyIntervalMs;
     options.clock = &clock_;
     absl::StatusOr<std::unique_ptr<MvccStore>> store = MvccStore::Open(options);
     if (!store.ok()) return store.status();

@@ -66,13 +66,19 @@ absl::Status CheckIntervals(const std::vector<RequestOp>& ops, std::set<std::str
   for (const RequestOp& op : ops) {
     const auto* txn = std::get_if<TxnRequest>(&op.op);
     if (txn == nullptr) continue;
+    // Only one branch of a nested txn runs: a key put in both of them is fine.
+    std::set<std::string> success_puts;
     for (const auto* branch : {&txn->success, &txn->failure}) {
       std::set<std::string> branch_puts;
       DeletedRanges branch_dels;
       if (absl::Status s = CheckIntervals(*branch, &branch_puts, &branch_dels); !s.ok()) return s;
       for (const std::string& key : branch_puts) {
-        if (nested_puts.contains(key) || dels->Contains(key)) return ErrDuplicateKey();
+        bool other_branch = branch == &txn->failure && success_puts.contains(key);
+        if ((nested_puts.contains(key) && !other_branch) || dels->Contains(key)) {
+          return ErrDuplicateKey();
+        }
       }
+      if (branch == &txn->success) success_puts = branch_puts;
       nested_puts.insert(branch_puts.begin(), branch_puts.end());
       nested_dels.Merge(branch_dels);
     }
