@@ -9,7 +9,7 @@ packages=(
   # libraries
   libboost1.81-dev libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   librocksdb-dev libabsl-dev libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
-  libcli11-dev libssl-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libcli11-dev libssl-dev libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev
   # peers for system tests and benchmarks
   etcd-server etcd-client python3 python3-etcd3 procps
 )

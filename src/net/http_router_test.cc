@@ -1,0 +1,46 @@
+#include "net/http_router.h"
+
+#include "gtest/gtest.h"
+
+namespace aio::net {
+namespace {
+
+HttpRequest Request(std::string method, std::string path) {
+  return HttpRequest{.method = std::move(method), .path = std::move(path)};
+}
+
+TEST(HttpRouterTest, DispatchesByMethodAndPath) {
+  HttpRouter router;
+  router.Add("GET", "/a", [](const HttpRequest&) { return HttpResponse{.body = "get a"}; });
+  router.Add("POST", "/a", [](const HttpRequest& r) { return HttpResponse{.body = r.body}; });
+  EXPECT_EQ(router.Dispatch(Request("GET", "/a")).body, "get a");
+  HttpRequest post = Request("POST", "/a");
+  post.body = "posted";
+  EXPECT_EQ(router.Dispatch(post).body, "posted");
+}
+
+TEST(HttpRouterTest, UnknownPathIs404AndWrongMethodIs405WithAllow) {
+  HttpRouter router;
+  router.Add("GET", "/a", [](const HttpRequest&) { return HttpResponse{}; });
+  router.Add("PUT", "/a", [](const HttpRequest&) { return HttpResponse{}; });
+  EXPECT_EQ(router.Dispatch(Request("GET", "/b")).status, 404);
+  HttpResponse response = router.Dispatch(Request("DELETE", "/a"));
+  EXPECT_EQ(response.status, 405);
+  ASSERT_EQ(response.headers.size(), 1u);
+  EXPECT_EQ(response.headers[0].first, "Allow");
+  EXPECT_EQ(response.headers[0].second, "GET, PUT");
+}
+
+TEST(HttpRouterTest, CustomFallbacks) {
+  HttpRouter router;
+  router.Add("GET", "/a", [](const HttpRequest&) { return HttpResponse{}; });
+  router.SetNotFound(
+      [](const HttpRequest& r) { return HttpResponse{.status = 404, .body = r.path}; });
+  router.SetMethodNotAllowed(
+      [](const HttpRequest&) { return HttpResponse{.status = 405, .body = "no"}; });
+  EXPECT_EQ(router.Dispatch(Request("GET", "/zz")).body, "/zz");
+  EXPECT_EQ(router.Dispatch(Request("POST", "/a")).body, "no");
+}
+
+}  // namespace
+}  // namespace aio::net

@@ -1,0 +1,234 @@
+#include "net/http_server.h"
+
+#include <atomic>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <condition_variable>
+#include <exception>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "fmt/format.h"
+#include "net/address.h"
+
+namespace aio::net {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+
+// One accepted socket. `busy` is touched only on the connection's strand.
+struct Connection {
+  explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
+  beast::tcp_stream stream;
+  bool busy = false;  // a request has been read and its response is not written yet
+};
+
+HttpResponse PlainError(int status, std::string body) {
+  return HttpResponse{.status = status, .content_type = "text/plain", .body = std::move(body)};
+}
+
+}  // namespace
+
+class HttpServer::Impl {
+ public:
+  Impl(HttpServerOptions options, HttpRouter router)
+      : options_(std::move(options)),
+        router_(std::move(router)),
+        acceptor_strand_(asio::make_strand(ioc_)),
+        acceptor_(acceptor_strand_) {}
+
+  absl::StatusOr<int> Start() {
+    const std::string address = JoinHostPort(options_.host, options_.port);
+    boost::system::error_code ec;
+    const asio::ip::address ip = asio::ip::make_address(options_.host, ec);
+    if (ec) {
+      return absl::InvalidArgumentError(
+          fmt::format("cannot listen on {}: not an IP address", address));
+    }
+    const tcp::endpoint endpoint(ip, static_cast<uint16_t>(options_.port));
+    if (acceptor_.open(endpoint.protocol(), ec) ||
+        acceptor_.set_option(asio::socket_base::reuse_address(true), ec) ||
+        acceptor_.bind(endpoint, ec) ||
+        acceptor_.listen(asio::socket_base::max_listen_connections, ec)) {
+      const std::string reason = ec.message();
+      acceptor_.close(ec);
+      return absl::UnavailableError(fmt::format("cannot listen on {}: {}", address, reason));
+    }
+    const int port = acceptor_.local_endpoint().port();
+    work_.emplace(ioc_.get_executor());
+    asio::co_spawn(acceptor_strand_, Accept(), asio::detached);
+    for (int i = 0; i < std::max(1, options_.threads); ++i) {
+      threads_.emplace_back([this] { ioc_.run(); });
+    }
+    return port;
+  }
+
+  void Stop() {
+    if (threads_.empty()) return;
+    std::vector<std::shared_ptr<Connection>> open;
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+      open.assign(connections_.begin(), connections_.end());
+    }
+    asio::post(acceptor_strand_, [this] {
+      boost::system::error_code ec;
+      acceptor_.close(ec);
+    });
+    for (const auto& connection : open) CloseIfIdle(connection);
+    {
+      std::unique_lock lock(mu_);
+      drained_.wait_for(lock, options_.drain_timeout, [this] { return connections_.empty(); });
+    }
+    work_.reset();
+    ioc_.stop();
+    for (std::thread& thread : threads_) thread.join();
+    threads_.clear();
+    // No thread runs the connections any more: close what the drain left open.
+    std::lock_guard lock(mu_);
+    for (const auto& connection : connections_) {
+      boost::system::error_code ec;
+      connection->stream.socket().close(ec);
+    }
+  }
+
+ private:
+  bool Stopping() {
+    std::lock_guard lock(mu_);
+    return stopping_;
+  }
+
+  // Closes `connection` unless it is serving a request (it then closes itself after the response).
+  void CloseIfIdle(const std::shared_ptr<Connection>& connection) {
+    asio::post(connection->stream.get_executor(), [connection] {
+      if (connection->busy) return;
+      boost::system::error_code ec;
+      connection->stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+      connection->stream.socket().close(ec);
+    });
+  }
+
+  asio::awaitable<void> Accept() {
+    for (;;) {
+      auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(ioc_), kNoThrow);
+      if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
+      if (ec) {
+        // Out of descriptors and the like: back off instead of spinning.
+        asio::steady_timer timer(acceptor_strand_, std::chrono::milliseconds(50));
+        co_await timer.async_wait(kNoThrow);
+        continue;
+      }
+      auto connection = std::make_shared<Connection>(std::move(socket));
+      {
+        std::lock_guard lock(mu_);
+        if (stopping_) co_return;
+        connections_.insert(connection);
+      }
+      asio::co_spawn(connection->stream.get_executor(), Serve(connection), asio::detached);
+    }
+  }
+
+  asio::awaitable<void> Serve(std::shared_ptr<Connection> connection) {
+    beast::flat_buffer buffer;
+    for (bool first = true;; first = false) {
+      http::request_parser<http::string_body> parser;
+      parser.body_limit(static_cast<uint64_t>(options_.max_body_bytes));
+      connection->stream.expires_after(first ? options_.read_timeout : options_.idle_timeout);
+      auto [read_error, read_bytes] =
+          co_await http::async_read(connection->stream, buffer, parser, kNoThrow);
+      if (read_error) {
+        if (read_error == http::error::body_limit) {
+          co_await Write(*connection, PlainError(413, "request body too large\n"), 11, false);
+        }
+        break;
+      }
+      connection->busy = true;
+      http::request<http::string_body> request = parser.release();
+      HttpResponse response = Handle(request);
+      const bool keep_alive = request.keep_alive() && options_.keep_alive && !Stopping();
+      const bool written =
+          co_await Write(*connection, std::move(response), request.version(), keep_alive);
+      connection->busy = false;
+      // Stop() skips connections that are busy: one that was busy then must notice on its own.
+      if (!written || !keep_alive || Stopping()) break;
+    }
+    boost::system::error_code ec;
+    connection->stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+    connection->stream.socket().close(ec);
+    std::lock_guard lock(mu_);
+    connections_.erase(connection);
+    drained_.notify_all();
+  }
+
+  HttpResponse Handle(const http::request<http::string_body>& request) {
+    HttpRequest in;
+    in.method = std::string(request.method_string());
+    const std::string_view target = request.target();
+    const size_t question = target.find('?');
+    in.path = std::string(target.substr(0, question));
+    if (question != std::string_view::npos) in.query = std::string(target.substr(question + 1));
+    in.content_type = std::string(request[http::field::content_type]);
+    in.body = request.body();
+    try {
+      return router_.Dispatch(in);
+    } catch (const std::exception& e) {
+      return PlainError(500, fmt::format("internal error: {}\n", e.what()));
+    }
+  }
+
+  asio::awaitable<bool> Write(Connection& connection, HttpResponse out, unsigned version,
+                              bool keep_alive) {
+    http::response<http::string_body> response(static_cast<http::status>(out.status), version);
+    response.set(http::field::server, "aio");
+    response.set(http::field::content_type, out.content_type);
+    for (auto& [name, value] : out.headers) response.set(name, value);
+    response.body() = std::move(out.body);
+    response.keep_alive(keep_alive);
+    response.prepare_payload();
+    connection.stream.expires_after(options_.write_timeout);
+    auto [ec, bytes] = co_await http::async_write(connection.stream, response, kNoThrow);
+    co_return !ec;
+  }
+
+  const HttpServerOptions options_;
+  const HttpRouter router_;
+  asio::io_context ioc_;
+  asio::strand<asio::io_context::executor_type> acceptor_strand_;
+  tcp::acceptor acceptor_;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
+  std::vector<std::thread> threads_;
+
+  // Open connections, so Stop() can close idle ones and wait for busy ones.
+  std::mutex mu_;
+  std::condition_variable drained_;
+  bool stopping_ = false;                              // guarded by mu_
+  std::set<std::shared_ptr<Connection>> connections_;  // guarded by mu_
+};
+
+HttpServer::HttpServer(HttpServerOptions options, HttpRouter router)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(router))) {}
+
+HttpServer::~HttpServer() { Stop(); }
+
+absl::StatusOr<int> HttpServer::Start() { return impl_->Start(); }
+
+void HttpServer::Stop() { impl_->Stop(); }
+
+}  // namespace aio::net

@@ -1,0 +1,61 @@
+// Server: AIO's composition root. Builds this milestone's components from a base::Config and runs
+// them: the embedded store (store::mvcc::MvccStore in system.data_dir), the etcd v3 gRPC API on
+// store.etcd_compat_port and protocol.port, and the HTTP API on network.http_port. Start() brings
+// them up in dependency order, Stop() takes them down in reverse: stop accepting, finish in-flight
+// requests, close the store.
+//
+// Start() and Stop() are called from one thread (main).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "base/config.h"
+#include "net/http_server.h"
+#include "protocol/grpc/etcd_grpc_server.h"
+#include "protocol/http/http_api.h"
+#include "store/mvcc/mvcc_store.h"
+
+namespace aio::server {
+
+// A stable non-zero 64-bit ID derived from `text` (FNV-1a): cluster and member IDs from node_id.
+uint64_t StableId(std::string_view text);
+
+class Server {
+ public:
+  explicit Server(base::Config config);
+  ~Server();  // Stop()s
+
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Creates system.data_dir, opens the store and starts the listeners, logging one line per
+  // listener with its bound address. Errors name the directory or address; what was started is
+  // stopped again.
+  absl::Status Start();
+
+  // Idempotent.
+  void Stop();
+
+  // Ports actually bound (port 0 in the config picks a free one); 0 before Start().
+  struct Ports {
+    int etcd = 0;  // store.etcd_compat_port
+    int grpc = 0;  // protocol.port
+    int http = 0;  // network.http_port
+  };
+  Ports ports() const { return ports_; }
+
+ private:
+  absl::Status PrepareDataDir() const;
+
+  const base::Config config_;
+  std::unique_ptr<store::mvcc::MvccStore> store_;
+  std::unique_ptr<protocol::grpc::EtcdGrpcServer> grpc_;
+  std::unique_ptr<protocol::http::HttpApi> http_api_;
+  std::unique_ptr<net::HttpServer> http_;
+  Ports ports_;
+};
+
+}  // namespace aio::server
