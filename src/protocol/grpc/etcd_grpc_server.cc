@@ -91,8 +91,11 @@ std::vector<int> EtcdGrpcServer::bound_ports() const { return ports_; }
 void EtcdGrpcServer::Stop() {
   if (server_ == nullptr || stopped_) return;
   stopped_ = true;
-  // Streams first: an open Watch would otherwise hold Shutdown for the whole grace period.
+  // Streams first: an open Watch would otherwise hold Shutdown for the whole grace period. Their
+  // UNAVAILABLE status must reach the clients before Shutdown cancels what is left (a client
+  // such as etcdctl retries a watch on UNAVAILABLE but gives it up on CANCELLED).
   context_->streams()->EndAll(ToGrpcStatus(store::ErrStopped()));
+  context_->streams()->WaitEmpty(absl::Seconds(1));
   server_->Shutdown(std::chrono::system_clock::now() + kStopGrace);
   // Shutdown cancels what is left at the deadline; each stream is deleted after its OnDone.
   context_->streams()->WaitEmpty();

@@ -45,10 +45,12 @@ void StreamRegistry::EndAll(const ::grpc::Status& status) {
   }
 }
 
-void StreamRegistry::WaitEmpty() {
+bool StreamRegistry::WaitEmpty(absl::Duration timeout) {
   absl::MutexLock lock(&mu_);
-  mu_.Await(absl::Condition(
-      +[](absl::flat_hash_set<OpenStream*>* streams) { return streams->empty(); }, &streams_));
+  return mu_.AwaitWithTimeout(
+      absl::Condition(
+          +[](absl::flat_hash_set<OpenStream*>* streams) { return streams->empty(); }, &streams_),
+      timeout);
 }
 
 }  // namespace aio::protocol::grpc

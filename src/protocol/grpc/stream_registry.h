@@ -9,6 +9,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 
 namespace aio::protocol::grpc {
 
@@ -47,8 +48,8 @@ class StreamRegistry {
   void Remove(OpenStream* stream);
   // Refuses new streams and ends every open one with `status`.
   void EndAll(const ::grpc::Status& status);
-  // Blocks until every stream has been deleted.
-  void WaitEmpty();
+  // Blocks until every stream has been deleted, or `timeout` has passed; true if empty.
+  bool WaitEmpty(absl::Duration timeout = absl::InfiniteDuration());
 
  private:
   absl::Mutex mu_;
