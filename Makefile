@@ -3,7 +3,7 @@
 PRESET := release
 AIO := build/$(PRESET)/src/server/aio
 
-.PHONY: deps build run test bench-kv format clean
+.PHONY: deps build run test bench-kv bench-mq bench-cache format clean
 
 deps:
 	scripts/install-deps.sh
@@ -21,6 +21,13 @@ test: build
 bench-kv: build
 	cmake --build --preset $(PRESET) --target aio-bench
 	bench/run-kv.sh build/$(PRESET)/bench/aio-bench $(AIO)
+
+bench-mq: build
+	cmake --build --preset $(PRESET) --target aio-nats-bench
+	bench/run-mq.sh build/$(PRESET)/bench/aio-nats-bench $(AIO)
+
+bench-cache: build
+	bench/run-cache.sh $(AIO)
 
 format:
 	find src -name '*.h' -o -name '*.cc' | xargs clang-format -i

@@ -9,9 +9,13 @@ packages=(
   # libraries
   libboost1.81-dev libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   librocksdb-dev libabsl-dev libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
-  libcli11-dev libssl-dev libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev
+  libcli11-dev libssl-dev libjwt-dev libargon2-dev libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev
   # peers for system tests and benchmarks
   etcd-server etcd-client python3 python3-etcd3 procps
+  # message queue: nats.c for system tests and aio-bench, nats-server as the benchmark peer
+  libnats-dev nats-server
+  # cache: redis-cli/redis-benchmark and redis-py for system tests, redis-server as the peer
+  redis-server redis-tools python3-redis
 )
 
 missing=()

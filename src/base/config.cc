@@ -231,6 +231,57 @@ std::vector<Setting> BuildSettings() {
               "periodic: a duration (\"1h\") or hours; revision: revisions kept; 0 = off")
       .Duration("progress_notify_interval", &StoreConfig::progress_notify_interval, "10m",
                 "interval of watch progress notifications");
+  SectionBuilder<AuthConfig>("auth", &Config::auth, &s)
+      .Bool("enabled", &AuthConfig::enabled, "true",
+            "AIO's HTTP and gRPC APIs require a token (the etcd API follows `etcdctl auth enable`)")
+      .Duration("token_ttl", &AuthConfig::token_ttl, "24h", "lifetime of an access token")
+      .String("initial_admin_password", &AuthConfig::initial_admin_password, "",
+              "password of the first admin; \"\" = random, written to "
+              "<data_dir>/initial-admin-password (also AIO_ADMIN_PASSWORD)")
+      .Duration("audit_retention", &AuthConfig::audit_retention, "168h",
+                "how long audit records are kept");
+  SectionBuilder<MqConfig>("mq", &Config::mq, &s)
+      .Bool("enabled", &MqConfig::enabled, "true", "serve the NATS-protocol message queue")
+      .Port("port", &MqConfig::port, "4222", "NATS client port; 0 = any free port")
+      .Bool("allow_external", &MqConfig::allow_external, "false",
+            "the NATS listener binds 0.0.0.0 instead of network.bind_ip")
+      .Int("max_payload", &MqConfig::max_payload, 1, 64 << 20, "1048576",
+           "largest message payload in bytes, headers included (nats-server max_payload)")
+      .Int("max_control_line", &MqConfig::max_control_line, 256, 1 << 20, "4096",
+           "longest protocol line in bytes (nats-server max_control_line)")
+      .Int("max_connections", &MqConfig::max_connections, 1, 10000000, "65536",
+           "concurrent client connections")
+      .Int("max_pending", &MqConfig::max_pending, 1024, int64_t{1} << 40, "67108864",
+           "bytes queued to one client before it is disconnected as a slow consumer")
+      .Duration("ping_interval", &MqConfig::ping_interval, "2m",
+                "interval of server PINGs to each client")
+      .Int("max_pings_out", &MqConfig::max_pings_out, 1, 1000, "2",
+           "unanswered PINGs before a connection is closed as stale")
+      .Duration("auth_timeout", &MqConfig::auth_timeout, "2s",
+                "time a client has to send CONNECT when auth is required");
+  SectionBuilder<CacheConfig>("cache", &Config::cache, &s)
+      .Bool("enabled", &CacheConfig::enabled, "true", "serve the Redis-protocol cache")
+      .Port("port", &CacheConfig::port, "6379", "Redis-protocol port; 0 = any free port")
+      .Bool("allow_external", &CacheConfig::allow_external, "false",
+            "the cache listener binds 0.0.0.0 instead of network.bind_ip")
+      .Int("databases", &CacheConfig::databases, 1, 1024, "16",
+           "logical databases (SELECT 0..n-1; Redis databases)")
+      .Int("maxmemory", &CacheConfig::maxmemory, 0, kMaxInt, "0",
+           "bytes of data before eviction or OOM errors; 0 = no limit (Redis maxmemory)")
+      .Enum("maxmemory_policy", &CacheConfig::maxmemory_policy,
+            {"noeviction", "allkeys-lru", "allkeys-lfu", "allkeys-random", "volatile-lru",
+             "volatile-lfu", "volatile-random", "volatile-ttl"},
+            "noeviction", "what goes when maxmemory is reached (Redis maxmemory-policy)")
+      .String("notify_keyspace_events", &CacheConfig::notify_keyspace_events, "",
+              "keyspace notification classes, e.g. \"KEA\" (Redis notify-keyspace-events)")
+      .Int("max_clients", &CacheConfig::max_clients, 1, 10000000, "10000",
+           "concurrent client connections (Redis maxclients)")
+      .Int("proto_max_bulk_len", &CacheConfig::proto_max_bulk_len, 1024, int64_t{1} << 32,
+           "536870912", "largest bulk string in a request, bytes (Redis proto-max-bulk-len)")
+      .Bool("require_auth", &CacheConfig::require_auth, "false",
+            "clients must AUTH (a user's password or a JWT) when auth.enabled; false = open, "
+            "as Redis without a password")
+      .Int("hz", &CacheConfig::hz, 1, 500, "10", "active expiry cycles per second (Redis hz)");
   return s;
 }
 
@@ -399,6 +450,8 @@ absl::Status ValidateConfig(const Config& config) {
       {"store.etcd_compat_port", config.store.etcd_compat_port},
       {"protocol.port", config.protocol.port},
       {"network.http_port", config.network.http_port},
+      {"mq.port", config.mq.enabled ? config.mq.port : 0},
+      {"cache.port", config.cache.enabled ? config.cache.port : 0},
   };
   for (size_t i = 0; i < std::size(ports); ++i) {
     for (size_t j = 0; j < i; ++j) {
@@ -425,6 +478,10 @@ absl::StatusOr<Config> LoadConfig(const std::string& path, const Environment& en
     if (absl::Status status = ApplyYaml(file, config); !status.ok()) return status;
   }
   if (absl::Status status = ApplyEnvironment(env, config); !status.ok()) return status;
+  if (auto it = env.find("AIO_ADMIN_PASSWORD");
+      it != env.end() && config.auth.initial_admin_password.empty()) {
+    config.auth.initial_admin_password = it->second;
+  }
   if (absl::Status status = ValidateConfig(config); !status.ok()) return status;
   return config;
 }

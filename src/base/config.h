@@ -69,6 +69,42 @@ struct StoreConfig {
   std::chrono::milliseconds progress_notify_interval;
 };
 
+// Identity and access (src/auth): users, roles, client credentials, JWTs, audit.
+struct AuthConfig {
+  bool enabled;                             // AIO's own APIs require a token
+  std::chrono::milliseconds token_ttl;      // lifetime of an access token
+  std::string initial_admin_password;       // "" = random, written to data_dir
+  std::chrono::milliseconds audit_retention;
+};
+
+// The NATS-protocol message queue (src/mq, src/protocol/nats).
+struct MqConfig {
+  bool enabled;
+  int64_t port;  // NATS client port; 0 = any free port
+  bool allow_external;
+  int64_t max_payload;       // bytes
+  int64_t max_control_line;  // bytes
+  int64_t max_connections;
+  int64_t max_pending;  // bytes queued to one client before it is a slow consumer
+  std::chrono::milliseconds ping_interval;
+  int64_t max_pings_out;
+  std::chrono::milliseconds auth_timeout;
+};
+
+struct CacheConfig {
+  bool enabled;
+  int64_t port;  // Redis-protocol port; 0 = any free port
+  bool allow_external;
+  int64_t databases;
+  int64_t maxmemory;  // bytes; 0 = no limit
+  std::string maxmemory_policy;
+  std::string notify_keyspace_events;
+  int64_t max_clients;
+  int64_t proto_max_bulk_len;  // bytes
+  bool require_auth;           // AUTH through the shared auth model (when auth.enabled)
+  int64_t hz;                  // active expiry cycles per second
+};
+
 struct Config {
   ErrorsConfig errors;
   LoggerConfig logger;
@@ -76,6 +112,9 @@ struct Config {
   ProtocolConfig protocol;
   SystemConfig system;
   StoreConfig store;
+  AuthConfig auth;
+  MqConfig mq;
+  CacheConfig cache;
 };
 
 // One key of the table.

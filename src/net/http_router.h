@@ -17,6 +17,8 @@ struct HttpRequest {
   std::string query;   // the target after '?', not decoded
   std::string content_type;
   std::string body;
+  std::string authorization;   // the Authorization header field
+  std::string remote_address;  // the peer's IP address
 };
 
 struct HttpResponse {

@@ -32,6 +32,8 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+// Request line plus header fields (Beast's default is 8 KiB; a Bearer token may be up to 8 KiB).
+constexpr uint32_t kMaxHeaderBytes = 16 * 1024;
 
 // One accepted socket. `busy` is touched only on the connection's strand.
 struct Connection {
@@ -150,18 +152,24 @@ class HttpServer::Impl {
     for (bool first = true;; first = false) {
       http::request_parser<http::string_body> parser;
       parser.body_limit(static_cast<uint64_t>(options_.max_body_bytes));
+      parser.header_limit(kMaxHeaderBytes);
       connection->stream.expires_after(first ? options_.read_timeout : options_.idle_timeout);
       auto [read_error, read_bytes] =
           co_await http::async_read(connection->stream, buffer, parser, kNoThrow);
       if (read_error) {
         if (read_error == http::error::body_limit) {
           co_await Write(*connection, PlainError(413, "request body too large\n"), 11, false);
+        } else if (read_error == http::error::header_limit) {
+          co_await Write(*connection, PlainError(431, "request header fields too large\n"), 11,
+                         false);
         }
         break;
       }
       connection->busy = true;
       http::request<http::string_body> request = parser.release();
-      HttpResponse response = Handle(request);
+      boost::system::error_code peer_error;
+      const auto peer = connection->stream.socket().remote_endpoint(peer_error);
+      HttpResponse response = Handle(request, peer_error ? "" : peer.address().to_string());
       const bool keep_alive = request.keep_alive() && options_.keep_alive && !Stopping();
       const bool written =
           co_await Write(*connection, std::move(response), request.version(), keep_alive);
@@ -177,8 +185,10 @@ class HttpServer::Impl {
     drained_.notify_all();
   }
 
-  HttpResponse Handle(const http::request<http::string_body>& request) {
+  HttpResponse Handle(const http::request<http::string_body>& request, std::string remote) {
     HttpRequest in;
+    in.authorization = std::string(request[http::field::authorization]);
+    in.remote_address = std::move(remote);
     in.method = std::string(request.method_string());
     const std::string_view target = request.target();
     const size_t question = target.find('?');

@@ -13,9 +13,17 @@
 
 #include "absl/status/status.h"
 #include "base/config.h"
+#include "mq/broker.h"
 #include "net/http_server.h"
+#include "net/io_pool.h"
 #include "protocol/grpc/etcd_grpc_server.h"
+#include "auth/auth_service.h"
+#include "protocol/http/auth_api.h"
 #include "protocol/http/http_api.h"
+#include "protocol/http/mq_api.h"
+#include "protocol/nats/nats_server.h"
+#include "protocol/resp/resp_server.h"
+#include "cache/cache.h"
 #include "store/mvcc/mvcc_store.h"
 
 namespace aio::server {
@@ -44,16 +52,36 @@ class Server {
     int etcd = 0;  // store.etcd_compat_port
     int grpc = 0;  // protocol.port
     int http = 0;  // network.http_port
+    int mq = 0;    // mq.port (0 when mq.enabled is false)
+    int cache = 0; // cache.port (0 when cache.enabled is false)
   };
   Ports ports() const { return ports_; }
 
  private:
   absl::Status PrepareDataDir() const;
+  // The data planes' I/O threads (NATS, RESP), created on first use.
+  net::IoPool* DataPool();
+  absl::Status StartMq();
+  absl::Status StartCache();
+  absl::Status StartAuth();
 
   const base::Config config_;
   std::unique_ptr<store::mvcc::MvccStore> store_;
+  // Standalone: the auth records live in their own embedded store (<data_dir>/auth), so etcd
+  // clients of the user keyspace can neither read password hashes and signing keys nor delete
+  // them; in cluster mode they share the etcd cluster under /aio/auth/.
+  std::unique_ptr<store::mvcc::MvccStore> auth_store_;
+  std::unique_ptr<auth::AuthService> auth_;
+  std::unique_ptr<protocol::http::AuthHttpApi> auth_http_;
   std::unique_ptr<protocol::grpc::EtcdGrpcServer> grpc_;
+  std::unique_ptr<net::IoPool> io_pool_;
+  mq::Stats mq_stats_;
+  std::unique_ptr<mq::Broker> mq_broker_;
+  std::unique_ptr<protocol::nats::NatsServer> nats_;
+  std::unique_ptr<cache::Cache> cache_;  // outlives io_pool_: connections unregister from it
+  std::unique_ptr<protocol::resp::RespServer> resp_;
   std::unique_ptr<protocol::http::HttpApi> http_api_;
+  std::unique_ptr<protocol::http::MqApi> mq_api_;
   std::unique_ptr<net::HttpServer> http_;
   Ports ports_;
 };

@@ -69,6 +69,8 @@ class ServerTest : public ::testing::Test {
     config_.protocol.port = 0;
     config_.network.http_port = 0;
     config_.network.http_allow_external = false;
+    config_.mq.port = 0;
+    config_.cache.port = 0;
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
@@ -99,6 +101,8 @@ TEST_F(ServerTest, ServesEtcdOnBothPortsAndHttp) {
   std::tie(status, body) = HttpGet(ports.http, "/metrics");
   EXPECT_EQ(status, 200);
   EXPECT_THAT(body, HasSubstr("aio_store_puts_total 1\n"));
+  EXPECT_THAT(body, HasSubstr("aio_cache_connections 0\n"));
+  EXPECT_GT(ports.cache, 0);
 
   server.Stop();
   server.Stop();  // idempotent

@@ -157,6 +157,8 @@ class ServerProcess:
         self.data_dir = os.path.join(self.tmp, "data")
         self.log_path = os.path.join(self.tmp, "server.log")
         self.http_port, self.etcd_port, self.protocol_port, self.peer_port = free_ports(4)
+        self.mq_port = free_ports(1)[0]
+        self.cache_port = free_ports(1)[0]
         self.overrides = dict(config or {})
         self.env = dict(env or {})
         self.args = list(args or [])
@@ -317,6 +319,20 @@ class ServerProcess:
                 pass
         self._clients = []
 
+    def redis(self, **kwargs):
+        """A redis-py client on the cache port (python3-redis); closed at kill/restart/close."""
+        import redis  # imported lazily: only the cache tests need it.
+
+        c = redis.Redis(host="127.0.0.1", port=self.cache_port, socket_timeout=10, **kwargs)
+        self._clients.append(c)
+        return c
+
+    def redis_cli(self, *args, input=None, timeout=20):
+        """Runs redis-cli (redis-tools) against the cache port; returns the CompletedProcess."""
+        cmd = [shutil.which("redis-cli") or "redis-cli", "-h", "127.0.0.1", "-p",
+               str(self.cache_port)] + [str(a) for a in args]
+        return subprocess.run(cmd, input=input, capture_output=True, text=True, timeout=timeout)
+
     def http(self, path, method="GET", timeout=5):
         """(status, content-type, body text) of an HTTP request to the HTTP listener."""
         req = urllib.request.Request(f"http://127.0.0.1:{self.http_port}{path}", method=method)
@@ -344,6 +360,8 @@ class AioServer(ServerProcess):
                         "http_allow_external": False},
             "protocol": {"port": self.protocol_port},
             "store": {"etcd_compat_port": self.etcd_port},
+            "mq": {"port": self.mq_port},
+            "cache": {"port": self.cache_port},
             "logger": {"console": True, "file": "", "level": "info"},
         }
         for key, value in self.overrides.items():

@@ -99,6 +99,7 @@ net::HttpResponse HttpApi::Metrics() const {
   if (absl::StatusOr<store::StoreStatus> status = store_->Status(); status.ok()) {
     WriteStoreStatus(*status, writer);
   }
+  for (const auto& source : metric_sources_) source(writer);
   writer.Gauge("aio_ready", "1 when the server is ready to serve.", ready_ ? 1 : 0);
   return net::HttpResponse{
       .status = 200, .content_type = kPrometheusContentType, .body = writer.text()};

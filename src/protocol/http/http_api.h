@@ -11,9 +11,12 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "net/http_router.h"
+#include "protocol/http/metrics_writer.h"
 #include "store/kv_store.h"
 #include "store/mvcc/mvcc_store.h"
 
@@ -35,6 +38,12 @@ class HttpApi {
   // Readiness as set by the server: true once every listener is up, false when stopping.
   void SetReady(bool ready) { ready_ = ready; }
 
+  // Another component's metric families, written on each scrape after the store's (e.g. the
+  // message queue's aio_mq_*). Call before the HTTP server starts; `source` must be thread-safe.
+  void AddMetrics(std::function<void(MetricsWriter&)> source) {
+    metric_sources_.push_back(std::move(source));
+  }
+
   net::HttpResponse Health() const;
   net::HttpResponse Ready() const;
   net::HttpResponse Version() const;
@@ -46,6 +55,7 @@ class HttpApi {
   const store::mvcc::Stats* const stats_;
   const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   std::atomic<bool> ready_{false};
+  std::vector<std::function<void(MetricsWriter&)>> metric_sources_;
 };
 
 }  // namespace aio::protocol::http

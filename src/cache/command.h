@@ -1,0 +1,173 @@
+// The command table's shape and what a command handler sees. A handler runs with every shard
+// its keys live in locked (docs/threading.md), reads arguments from ctx.args and writes exactly
+// one reply to ctx.rb. Redis's error texts live here, so every family answers with the same words.
+#pragma once
+
+#include <charconv>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cache/client.h"
+#include "cache/keyspace.h"
+#include "protocol/resp/reply_builder.h"
+
+namespace aio::cache {
+
+class Cache;
+class CommandContext;
+
+enum CommandFlag : uint32_t {
+  kWrite = 1 << 0,
+  kReadOnly = 1 << 1,
+  kDenyOom = 1 << 2,  // may grow memory: refused with -OOM when over maxmemory
+  kAdmin = 1 << 3,
+  kPubSub = 1 << 4,  // allowed while subscribed under RESP2
+  kFast = 1 << 5,
+  kNoAuth = 1 << 6,     // runs before authentication (AUTH, HELLO, QUIT)
+  kAllShards = 1 << 7,  // locks every shard (keyless keyspace commands: DBSIZE, KEYS, FLUSHDB)
+  kNoMulti = 1 << 8,    // runs at once inside MULTI (EXEC, DISCARD, MULTI, WATCH)
+  kBlocking = 1 << 9,
+  kNoLock = 1 << 10,  // touches no shard (PING, ECHO, CLIENT, PUBLISH)
+};
+
+using Handler = void (*)(CommandContext& ctx);
+// Appends the keys of a command whose keys are not at fixed positions (ZUNIONSTORE, BLPOP).
+using KeysFn = void (*)(std::span<const std::string_view> args,
+                        std::vector<std::string_view>* keys);
+
+struct CommandSpec {
+  const char* name;  // lower case, as Redis reports it
+  int arity;         // > 0: exactly; < 0: at least -arity (the name counts)
+  uint32_t flags;
+  Handler handler;
+  int first_key = 0;  // 0 = no keys
+  int last_key = 0;   // negative: counted from the end (-1 = last argument)
+  int step = 0;
+  const char* categories = "";  // ACL categories, "@read @string @fast"
+  KeysFn keys_fn = nullptr;
+};
+
+// All commands, in COMMAND's order. Defined in command_table.cc.
+std::span<const CommandSpec> CommandTable();
+// The spec of `name` (any case), or nullptr.
+const CommandSpec* FindCommand(std::string_view name);
+// The keys of a request, by its spec.
+void CommandKeys(const CommandSpec& spec, std::span<const std::string_view> args,
+                 std::vector<std::string_view>* keys);
+
+namespace errors {
+inline constexpr std::string_view kSyntax = "ERR syntax error";
+inline constexpr std::string_view kWrongType =
+    "WRONGTYPE Operation against a key holding the wrong kind of value";
+inline constexpr std::string_view kNotInteger = "ERR value is not an integer or out of range";
+inline constexpr std::string_view kNotFloat = "ERR value is not a valid float";
+inline constexpr std::string_view kOverflow = "ERR increment or decrement would overflow";
+inline constexpr std::string_view kNoSuchKey = "ERR no such key";
+inline constexpr std::string_view kIndexRange = "ERR index out of range";
+inline constexpr std::string_view kDbIndex = "ERR DB index is out of range";
+inline constexpr std::string_view kOom = "OOM command not allowed when used memory > 'maxmemory'.";
+inline constexpr std::string_view kMinMaxFloat = "ERR min or max is not a float";
+inline constexpr std::string_view kMinMaxLex = "ERR min or max not valid string range item";
+inline constexpr std::string_view kTimeout = "ERR timeout is not a float or out of range";
+inline constexpr std::string_view kTimeoutNegative = "ERR timeout is negative";
+inline constexpr std::string_view kPositive = "ERR value is out of range, must be positive";
+inline constexpr std::string_view kNoAuth = "NOAUTH Authentication required.";
+}  // namespace errors
+
+// "ERR wrong number of arguments for 'get' command"
+std::string ArityError(std::string_view name);
+// "ERR unknown subcommand 'x'. Try CLIENT HELP."
+std::string UnknownSubcommand(std::string_view command, std::string_view sub);
+
+// Argument parsing, as Redis's string2ll / strtold checks.
+bool ParseInt(std::string_view text, int64_t* value);
+bool ParseDouble(std::string_view text, double* value);
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+// Redis's glob (stringmatchlen): * ? [abc] [^a] [a-z] and \ escapes.
+bool GlobMatch(std::string_view pattern, std::string_view text, bool nocase = false);
+std::string ToLower(std::string_view text);
+std::string ToUpper(std::string_view text);
+
+// Keyspace-notification classes (notify-keyspace-events letters).
+enum NotifyClass : uint32_t {
+  kNotifyGeneric = 1 << 0,   // g
+  kNotifyString = 1 << 1,    // $
+  kNotifyList = 1 << 2,      // l
+  kNotifySet = 1 << 3,       // s
+  kNotifyHash = 1 << 4,      // h
+  kNotifyZSet = 1 << 5,      // z
+  kNotifyExpired = 1 << 6,   // x
+  kNotifyEvicted = 1 << 7,   // e
+  kNotifyKeyspace = 1 << 8,  // K
+  kNotifyKeyevent = 1 << 9,  // E
+  kNotifyNew = 1 << 10,      // n
+};
+
+class CommandContext {
+ public:
+  CommandContext(Cache& cache, Client& client, protocol::resp::ReplyBuilder& rb,
+                 std::span<const std::string_view> args, const CommandSpec* spec, int64_t now_ms);
+
+  std::span<const std::string_view> args;
+  protocol::resp::ReplyBuilder& rb;
+  Client& client;
+  Cache& cache;
+  Keyspace& ks;
+  const CommandSpec* spec;
+  const int64_t now_ms;  // Unix ms, fixed for the command (as Redis's cached time)
+  bool in_exec = false;  // inside EXEC: blocking commands do not block
+
+  int db() const { return client.db; }
+  size_t argc() const { return args.size(); }
+  std::string_view arg(size_t i) const { return args[i]; }
+
+  // A read lookup: counts a keyspace hit or miss.
+  Object* Read(std::string_view key);
+  // A lookup that counts nothing (writes, TYPE, EXISTS).
+  Object* Lookup(std::string_view key) { return ks.Find(db(), key, now_ms); }
+  // The object under `key` when it has `type` (else replies WRONGTYPE and sets *wrong), or null.
+  Object* ReadTyped(std::string_view key, Type type, bool* wrong);
+  Object* LookupTyped(std::string_view key, Type type, bool* wrong);
+  // The aggregate under `key`, created empty when absent; nullptr after replying WRONGTYPE.
+  template <typename T>
+  Object* LookupOrCreate(std::string_view key, Type type) {
+    bool wrong = false;
+    Object* object = LookupTyped(key, type, &wrong);
+    if (wrong) return nullptr;
+    if (object == nullptr) object = &ks.Put(db(), key, Object::Make<T>());
+    return object;
+  }
+  // Deletes the aggregate under `key` if it became empty.
+  void DeleteIfEmpty(std::string_view key, Object* object);
+  void Charge(std::string_view key, Object* object, int64_t delta) {
+    ks.Charge(key, *object, delta);
+  }
+
+  // Publishes a keyspace notification (no-op unless notify-keyspace-events enables `cls`).
+  void Notify(uint32_t cls, std::string_view event, std::string_view key);
+  // Signals a write to a key this command did not name in its key positions.
+  void Modified(std::string_view key);
+
+  // Parses args[i] as an integer; on failure replies kNotInteger (or `error`) and returns false.
+  bool IntArg(size_t i, int64_t* value, std::string_view error = errors::kNotInteger);
+  bool DoubleArg(size_t i, double* value, std::string_view error = errors::kNotFloat);
+
+  // Blocks the client on `keys` until one is written or `timeout_ms` passes (0 = forever). The
+  // handler writes no reply; the dispatcher runs it again when woken.
+  void Block(std::span<const std::string_view> keys, int64_t timeout_ms);
+  bool blocked() const { return blocked_; }
+  int64_t block_timeout_ms() const { return block_timeout_ms_; }
+
+ private:
+  bool blocked_ = false;
+  int64_t block_timeout_ms_ = 0;
+};
+
+// Handlers that parse the same options: `EX|PX|EXAT|PXAT n` into an absolute Unix ms.
+bool ParseExpireOption(CommandContext& ctx, size_t i, int64_t unit_ms, bool absolute,
+                       int64_t* when_ms);
+
+}  // namespace aio::cache

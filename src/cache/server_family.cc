@@ -1,0 +1,551 @@
+// Connection and server commands: PING ECHO QUIT SELECT AUTH HELLO RESET CLIENT COMMAND DBSIZE
+// FLUSHDB FLUSHALL SWAPDB TIME CONFIG MONITOR, and MULTI DISCARD WATCH UNWATCH (EXEC runs in the
+// dispatcher, which holds every shard for it).
+#include "cache/cache.h"
+#include "cache/families.h"
+#include "fmt/format.h"
+
+namespace aio::cache {
+namespace {
+
+constexpr std::string_view kWrongPass =
+    "WRONGPASS invalid username-password pair or user is disabled.";
+
+// Authenticates `user` (empty = "default") with `password`; replies an error and returns false.
+bool Authenticate(CommandContext& ctx, std::string_view user, std::string_view password) {
+  auth::Authenticator* authenticator = ctx.cache.authenticator();
+  if (!ctx.cache.auth_required()) {
+    if (user.empty()) {
+      ctx.rb.Error(
+          "ERR AUTH <password> called without any password configured for the default user. "
+          "Are you sure your configuration is correct?");
+      return false;
+    }
+    if (user != "default") {
+      ctx.rb.Error(kWrongPass);
+      return false;
+    }
+    ctx.client.authenticated = true;
+    return true;
+  }
+  absl::StatusOr<auth::Identity> identity = authenticator->AuthenticatePassword(
+      user.empty() ? "default" : user, password, ctx.client.addr);
+  if (!identity.ok()) {
+    ctx.rb.Error(kWrongPass);
+    return false;
+  }
+  ctx.client.set_user(identity->user);
+  ctx.client.identity = std::move(*identity);
+  ctx.client.authenticated = true;
+  return true;
+}
+
+void ReplyCommandInfo(CommandContext& ctx, const CommandSpec& spec) {
+  std::vector<std::string_view> flags;
+  if (spec.flags & kWrite) flags.push_back("write");
+  if (spec.flags & kReadOnly) flags.push_back("readonly");
+  if (spec.flags & kDenyOom) flags.push_back("denyoom");
+  if (spec.flags & kAdmin) flags.push_back("admin");
+  if (spec.flags & kPubSub) flags.push_back("pubsub");
+  if (spec.flags & kFast) flags.push_back("fast");
+  if (spec.flags & kNoAuth) flags.push_back("no_auth");
+  if (spec.flags & kBlocking) flags.push_back("blocking");
+  std::vector<std::string_view> categories;
+  std::string_view cats = spec.categories;
+  while (!cats.empty()) {
+    const size_t space = cats.find(' ');
+    if (space != 0) categories.push_back(cats.substr(0, space));
+    if (space == std::string_view::npos) break;
+    cats.remove_prefix(space + 1);
+  }
+  ctx.rb.Array(10);
+  ctx.rb.Bulk(spec.name);
+  ctx.rb.Int(spec.arity);
+  ctx.rb.Set(static_cast<int64_t>(flags.size()));
+  for (std::string_view f : flags) ctx.rb.Simple(f);
+  ctx.rb.Int(spec.first_key);
+  ctx.rb.Int(spec.last_key);
+  ctx.rb.Int(spec.step);
+  ctx.rb.Set(static_cast<int64_t>(categories.size()));
+  for (std::string_view c : categories) ctx.rb.Simple(c);
+  ctx.rb.Array(0);  // tips
+  ctx.rb.Array(0);  // key specs
+  ctx.rb.Array(0);  // subcommands
+}
+
+void ClientTracking(CommandContext& ctx) {
+  Client& c = ctx.client;
+  if (EqualsIgnoreCase(ctx.arg(2), "off")) {
+    ctx.cache.EnableTracking(c, false);
+    c.tracking_bcast = false;
+    c.tracking_prefixes.clear();
+    ctx.rb.Ok();
+    return;
+  }
+  if (!EqualsIgnoreCase(ctx.arg(2), "on")) {
+    ctx.rb.Error(errors::kSyntax);
+    return;
+  }
+  bool bcast = false;
+  bool noloop = false;
+  uint64_t redirect = 0;
+  std::vector<std::string> prefixes;
+  for (size_t i = 3; i < ctx.argc(); ++i) {
+    std::string_view opt = ctx.arg(i);
+    if (EqualsIgnoreCase(opt, "bcast")) {
+      bcast = true;
+    } else if (EqualsIgnoreCase(opt, "noloop")) {
+      noloop = true;
+    } else if (EqualsIgnoreCase(opt, "redirect") && i + 1 < ctx.argc()) {
+      int64_t id = 0;
+      if (!ctx.IntArg(++i, &id)) return;
+      redirect = static_cast<uint64_t>(id);
+    } else if (EqualsIgnoreCase(opt, "prefix") && i + 1 < ctx.argc()) {
+      prefixes.emplace_back(ctx.arg(++i));
+    } else if (EqualsIgnoreCase(opt, "optin") || EqualsIgnoreCase(opt, "optout")) {
+      ctx.rb.Error("ERR OPTIN and OPTOUT are not supported by this server");
+      return;
+    } else {
+      ctx.rb.Error(errors::kSyntax);
+      return;
+    }
+  }
+  if (!prefixes.empty() && !bcast) {
+    ctx.rb.Error("ERR PREFIX option requires BCAST mode to be enabled");
+    return;
+  }
+  ctx.cache.EnableTracking(c, false);
+  c.tracking_bcast = bcast;
+  c.tracking_noloop = noloop;
+  c.tracking_redirect = redirect;
+  c.tracking_prefixes = std::move(prefixes);
+  ctx.cache.EnableTracking(c, true);
+  ctx.rb.Ok();
+}
+
+void ClientKill(CommandContext& ctx) {
+  if (ctx.argc() == 3) {  // CLIENT KILL addr:port
+    if (ctx.cache.KillClients("addr", ctx.arg(2)) == 0) {
+      ctx.rb.Error("ERR No such client");
+    } else {
+      ctx.rb.Ok();
+    }
+    return;
+  }
+  if (ctx.argc() % 2 != 0) {
+    ctx.rb.Error(errors::kSyntax);
+    return;
+  }
+  int killed = 0;
+  for (size_t i = 2; i + 1 < ctx.argc(); i += 2) {
+    const std::string filter = ToLower(ctx.arg(i));
+    if (filter == "skipme") continue;
+    if (filter != "id" && filter != "addr" && filter != "laddr" && filter != "user") {
+      ctx.rb.Error(errors::kSyntax);
+      return;
+    }
+    killed += ctx.cache.KillClients(filter, ctx.arg(i + 1));
+  }
+  ctx.rb.Int(killed);
+}
+
+}  // namespace
+
+void ServerFamily::Ping(CommandContext& ctx) {
+  if (ctx.argc() > 2) {
+    ctx.rb.Error(ArityError("ping"));
+    return;
+  }
+  if (ctx.client.resp == 2 && ctx.client.subscribed()) {
+    ctx.rb.Array(2);
+    ctx.rb.Bulk("pong");
+    ctx.rb.Bulk(ctx.argc() == 2 ? ctx.arg(1) : "");
+    return;
+  }
+  if (ctx.argc() == 2) {
+    ctx.rb.Bulk(ctx.arg(1));
+  } else {
+    ctx.rb.Simple("PONG");
+  }
+}
+
+void ServerFamily::Echo(CommandContext& ctx) { ctx.rb.Bulk(ctx.arg(1)); }
+
+void ServerFamily::Quit(CommandContext& ctx) {
+  ctx.client.close_after_reply = true;
+  ctx.rb.Ok();
+}
+
+void ServerFamily::Select(CommandContext& ctx) {
+  int64_t index = 0;
+  if (!ctx.IntArg(1, &index)) return;
+  if (index < 0 || index >= ctx.ks.databases()) {
+    ctx.rb.Error(errors::kDbIndex);
+    return;
+  }
+  ctx.client.db = static_cast<int>(index);
+  ctx.client.info_db = static_cast<int>(index);
+  ctx.rb.Ok();
+}
+
+void ServerFamily::Auth(CommandContext& ctx) {
+  if (ctx.argc() > 3) {
+    ctx.rb.Error(errors::kSyntax);
+    return;
+  }
+  const bool with_user = ctx.argc() == 3;
+  if (Authenticate(ctx, with_user ? ctx.arg(1) : "", ctx.arg(with_user ? 2 : 1))) ctx.rb.Ok();
+}
+
+void ServerFamily::Hello(CommandContext& ctx) {
+  int64_t version = ctx.client.resp;
+  size_t i = 1;
+  if (ctx.argc() > 1) {
+    if (!ParseInt(ctx.arg(1), &version)) {
+      ctx.rb.Error("ERR Protocol version is not an integer or out of range");
+      return;
+    }
+    if (version < 2 || version > 3) {
+      ctx.rb.Error("NOPROTO unsupported protocol version");
+      return;
+    }
+    i = 2;
+  }
+  std::string_view setname;
+  bool has_setname = false;
+  for (; i < ctx.argc(); ++i) {
+    if (EqualsIgnoreCase(ctx.arg(i), "auth") && i + 2 < ctx.argc()) {
+      if (!Authenticate(ctx, ctx.arg(i + 1), ctx.arg(i + 2))) return;
+      i += 2;
+    } else if (EqualsIgnoreCase(ctx.arg(i), "setname") && i + 1 < ctx.argc()) {
+      setname = ctx.arg(++i);
+      has_setname = true;
+    } else {
+      ctx.rb.Error(fmt::format("ERR Syntax error in HELLO option '{}'", ctx.arg(i)));
+      return;
+    }
+  }
+  if (!ctx.client.authenticated) {
+    ctx.rb.Error(
+        "NOAUTH HELLO must be called with the client already authenticated, otherwise "
+        "the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the "
+        "client and select the RESP protocol version at the same time");
+    return;
+  }
+  if (has_setname) ctx.client.set_name(std::string(setname));
+  ctx.client.resp = static_cast<int>(version);
+  ctx.rb.set_resp3(version == 3);
+  ctx.rb.Map(7);
+  ctx.rb.Bulk("server");
+  ctx.rb.Bulk("redis");
+  ctx.rb.Bulk("version");
+  ctx.rb.Bulk("7.0.15");
+  ctx.rb.Bulk("proto");
+  ctx.rb.Int(version);
+  ctx.rb.Bulk("id");
+  ctx.rb.Int(static_cast<int64_t>(ctx.client.id));
+  ctx.rb.Bulk("mode");
+  ctx.rb.Bulk("standalone");
+  ctx.rb.Bulk("role");
+  ctx.rb.Bulk("master");
+  ctx.rb.Bulk("modules");
+  ctx.rb.Array(0);
+}
+
+void ServerFamily::Reset(CommandContext& ctx) {
+  Client& c = ctx.client;
+  c.in_multi = false;
+  c.multi_error = false;
+  c.queued.clear();
+  ctx.cache.Unwatch(c);
+  for (const std::string& ch : std::vector<std::string>(c.channels.begin(), c.channels.end())) {
+    ctx.cache.Unsubscribe(c, ch, false);
+  }
+  for (const std::string& p : std::vector<std::string>(c.patterns.begin(), c.patterns.end())) {
+    ctx.cache.Unsubscribe(c, p, true);
+  }
+  ctx.cache.EnableTracking(c, false);
+  c.db = 0;
+  c.info_db = 0;
+  c.resp = 2;
+  ctx.rb.set_resp3(false);
+  c.set_name("");
+  c.no_evict = false;
+  if (ctx.cache.auth_required()) {
+    c.authenticated = false;
+    c.identity.reset();
+    c.set_user("default");
+  }
+  ctx.rb.Simple("RESET");
+}
+
+void ServerFamily::ClientCmd(CommandContext& ctx) {
+  const std::string sub = ToLower(ctx.arg(1));
+  const size_t argc = ctx.argc();
+  auto arity = [&](bool ok) {
+    if (!ok) ctx.rb.Error(ArityError("client|" + sub));
+    return ok;
+  };
+  if (sub == "id") {
+    if (arity(argc == 2)) ctx.rb.Int(static_cast<int64_t>(ctx.client.id));
+  } else if (sub == "setname") {
+    if (!arity(argc == 3)) return;
+    for (char c : ctx.arg(2)) {
+      if (c < '!' || c > '~') {
+        ctx.rb.Error("ERR Client names cannot contain spaces, newlines or special characters.");
+        return;
+      }
+    }
+    ctx.client.set_name(std::string(ctx.arg(2)));
+    ctx.rb.Ok();
+  } else if (sub == "getname") {
+    if (!arity(argc == 2)) return;
+    std::string name = ctx.client.name();
+    if (name.empty()) {
+      ctx.rb.Null();
+    } else {
+      ctx.rb.Bulk(name);
+    }
+  } else if (sub == "list") {
+    std::string text;
+    for (const std::string& line : ctx.cache.ClientList()) text += line + "\n";
+    ctx.rb.Verbatim(text);
+  } else if (sub == "info") {
+    if (arity(argc == 2)) ctx.rb.Verbatim(ctx.cache.ClientInfo(ctx.client) + "\n");
+  } else if (sub == "kill") {
+    if (arity(argc >= 3)) ClientKill(ctx);
+  } else if (sub == "setinfo") {
+    if (!arity(argc == 4)) return;
+    const std::string attr = ToLower(ctx.arg(2));
+    if (attr == "lib-name") {
+      ctx.client.set_lib(std::string(ctx.arg(3)), "");
+    } else if (attr == "lib-ver") {
+      ctx.client.set_lib("", std::string(ctx.arg(3)));
+    } else {
+      ctx.rb.Error(fmt::format("ERR Unrecognized option '{}'", ctx.arg(2)));
+      return;
+    }
+    ctx.rb.Ok();
+  } else if (sub == "no-evict") {
+    if (!arity(argc == 3)) return;
+    if (EqualsIgnoreCase(ctx.arg(2), "on") || EqualsIgnoreCase(ctx.arg(2), "off")) {
+      ctx.client.no_evict = EqualsIgnoreCase(ctx.arg(2), "on");
+      ctx.rb.Ok();
+    } else {
+      ctx.rb.Error(errors::kSyntax);
+    }
+  } else if (sub == "tracking") {
+    if (arity(argc >= 3)) ClientTracking(ctx);
+  } else if (sub == "getredir") {
+    ctx.rb.Int(ctx.client.tracking ? static_cast<int64_t>(ctx.client.tracking_redirect) : -1);
+  } else if (sub == "help") {
+    ctx.rb.Array(1);
+    ctx.rb.Simple(
+        "CLIENT <subcommand>: ID SETNAME GETNAME LIST INFO KILL SETINFO NO-EVICT TRACKING");
+  } else {
+    ctx.rb.Error(UnknownSubcommand("client", ctx.arg(1)));
+  }
+}
+
+void ServerFamily::Command(CommandContext& ctx) {
+  std::span<const CommandSpec> table = CommandTable();
+  if (ctx.argc() == 1) {
+    ctx.rb.Array(static_cast<int64_t>(table.size()));
+    for (const CommandSpec& spec : table) ReplyCommandInfo(ctx, spec);
+    return;
+  }
+  const std::string sub = ToLower(ctx.arg(1));
+  if (sub == "count") {
+    ctx.rb.Int(static_cast<int64_t>(table.size()));
+  } else if (sub == "info") {
+    if (ctx.argc() == 2) {
+      ctx.rb.Array(static_cast<int64_t>(table.size()));
+      for (const CommandSpec& spec : table) ReplyCommandInfo(ctx, spec);
+      return;
+    }
+    ctx.rb.Array(static_cast<int64_t>(ctx.argc() - 2));
+    for (size_t i = 2; i < ctx.argc(); ++i) {
+      const CommandSpec* spec = FindCommand(ctx.arg(i));
+      if (spec == nullptr) {
+        ctx.rb.NullArray();
+      } else {
+        ReplyCommandInfo(ctx, *spec);
+      }
+    }
+  } else if (sub == "docs") {
+    // Docs are optional for clients (redis-cli falls back to its built-in hints).
+    ctx.rb.Map(0);
+  } else if (sub == "list") {
+    ctx.rb.Array(static_cast<int64_t>(table.size()));
+    for (const CommandSpec& spec : table) ctx.rb.Bulk(spec.name);
+  } else if (sub == "getkeys") {
+    if (ctx.argc() < 3) {
+      ctx.rb.Error(ArityError("command|getkeys"));
+      return;
+    }
+    const CommandSpec* spec = FindCommand(ctx.arg(2));
+    if (spec == nullptr) {
+      ctx.rb.Error("ERR Invalid command specified");
+      return;
+    }
+    std::vector<std::string_view> keys;
+    CommandKeys(*spec, ctx.args.subspan(2), &keys);
+    if (keys.empty()) {
+      ctx.rb.Error("ERR The command has no key arguments");
+      return;
+    }
+    ctx.rb.Array(static_cast<int64_t>(keys.size()));
+    for (std::string_view k : keys) ctx.rb.Bulk(k);
+  } else {
+    ctx.rb.Error(UnknownSubcommand("command", ctx.arg(1)));
+  }
+}
+
+void ServerFamily::DbSize(CommandContext& ctx) {
+  ctx.rb.Int(static_cast<int64_t>(ctx.ks.DbSize(ctx.db())));
+}
+
+namespace {
+bool FlushArgs(CommandContext& ctx) {
+  if (ctx.argc() == 2 && !EqualsIgnoreCase(ctx.arg(1), "async") &&
+      !EqualsIgnoreCase(ctx.arg(1), "sync")) {
+    ctx.rb.Error(errors::kSyntax);
+    return false;
+  }
+  if (ctx.argc() > 2) {
+    ctx.rb.Error(errors::kSyntax);
+    return false;
+  }
+  return true;
+}
+}  // namespace
+
+void ServerFamily::FlushDb(CommandContext& ctx) {
+  if (!FlushArgs(ctx)) return;
+  ctx.ks.FlushDb(ctx.db());
+  ctx.cache.DbModified(ctx.db());
+  ctx.rb.Ok();
+}
+
+void ServerFamily::FlushAll(CommandContext& ctx) {
+  if (!FlushArgs(ctx)) return;
+  for (int db = 0; db < ctx.ks.databases(); ++db) ctx.ks.FlushDb(db);
+  ctx.cache.DbModified(-1);
+  ctx.rb.Ok();
+}
+
+void ServerFamily::SwapDb(CommandContext& ctx) {
+  int64_t a = 0;
+  int64_t b = 0;
+  if (!ctx.IntArg(1, &a, "ERR invalid first DB index") ||
+      !ctx.IntArg(2, &b, "ERR invalid second DB index")) {
+    return;
+  }
+  if (a < 0 || a >= ctx.ks.databases() || b < 0 || b >= ctx.ks.databases()) {
+    ctx.rb.Error(errors::kDbIndex);
+    return;
+  }
+  ctx.ks.SwapDb(static_cast<int>(a), static_cast<int>(b));
+  ctx.cache.DbModified(static_cast<int>(a));
+  ctx.cache.DbModified(static_cast<int>(b));
+  ctx.rb.Ok();
+}
+
+void ServerFamily::Time(CommandContext& ctx) {
+  const int64_t us = std::chrono::duration_cast<std::chrono::microseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+  ctx.rb.Array(2);
+  ctx.rb.Bulk(std::to_string(us / 1000000));
+  ctx.rb.Bulk(std::to_string(us % 1000000));
+}
+
+void ServerFamily::Config(CommandContext& ctx) {
+  const std::string sub = ToLower(ctx.arg(1));
+  if (sub == "get") {
+    if (ctx.argc() < 3) {
+      ctx.rb.Error(ArityError("config|get"));
+      return;
+    }
+    std::vector<std::pair<std::string, std::string>> found;
+    for (size_t i = 2; i < ctx.argc(); ++i) {
+      for (auto& entry : ctx.cache.ConfigGet(ctx.arg(i))) {
+        bool dup = false;
+        for (const auto& f : found) dup = dup || f.first == entry.first;
+        if (!dup) found.push_back(std::move(entry));
+      }
+    }
+    ctx.rb.Map(static_cast<int64_t>(found.size()));
+    for (const auto& [name, value] : found) {
+      ctx.rb.Bulk(name);
+      ctx.rb.Bulk(value);
+    }
+  } else if (sub == "set") {
+    if (ctx.argc() < 4 || ctx.argc() % 2 != 0) {
+      ctx.rb.Error(ArityError("config|set"));
+      return;
+    }
+    for (size_t i = 2; i + 1 < ctx.argc(); i += 2) {
+      std::string error = ctx.cache.ConfigSet(ctx.arg(i), ctx.arg(i + 1));
+      if (!error.empty()) {
+        ctx.rb.Error(error);
+        return;
+      }
+    }
+    ctx.rb.Ok();
+  } else if (sub == "resetstat") {
+    ctx.cache.ResetStats();
+    ctx.rb.Ok();
+  } else if (sub == "rewrite") {
+    ctx.rb.Error("ERR The server is running without a config file");
+  } else {
+    ctx.rb.Error(UnknownSubcommand("config", ctx.arg(1)));
+  }
+}
+
+void ServerFamily::Monitor(CommandContext& ctx) {
+  ctx.cache.SetMonitor(ctx.client);
+  ctx.rb.Ok();
+}
+
+void ServerFamily::Multi(CommandContext& ctx) {
+  if (ctx.client.in_multi) {
+    ctx.rb.Error("ERR MULTI calls can not be nested");
+    return;
+  }
+  ctx.client.in_multi = true;
+  ctx.client.multi_error = false;
+  ctx.client.queued.clear();
+  ctx.rb.Ok();
+}
+
+void ServerFamily::Discard(CommandContext& ctx) {
+  if (!ctx.client.in_multi) {
+    ctx.rb.Error("ERR DISCARD without MULTI");
+    return;
+  }
+  ctx.client.in_multi = false;
+  ctx.client.multi_error = false;
+  ctx.client.queued.clear();
+  ctx.cache.Unwatch(ctx.client);
+  ctx.rb.Ok();
+}
+
+void ServerFamily::Watch(CommandContext& ctx) {
+  if (ctx.client.in_multi) {
+    ctx.rb.Error("ERR WATCH inside MULTI is not allowed");
+    return;
+  }
+  for (size_t i = 1; i < ctx.argc(); ++i) {
+    const bool live = ctx.ks.Find(ctx.db(), ctx.arg(i), ctx.now_ms, false) != nullptr;
+    ctx.cache.Watch(ctx.client, ctx.db(), ctx.arg(i), live);
+  }
+  ctx.rb.Ok();
+}
+
+void ServerFamily::Unwatch(CommandContext& ctx) {
+  ctx.cache.Unwatch(ctx.client);
+  ctx.rb.Ok();
+}
+
+}  // namespace aio::cache

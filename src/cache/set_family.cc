@@ -1,0 +1,349 @@
+// Set commands: SADD SREM SISMEMBER SMISMEMBER SMEMBERS SCARD SPOP SRANDMEMBER SINTER SUNION SDIFF
+// SINTERSTORE SUNIONSTORE SDIFFSTORE SINTERCARD SMOVE SSCAN.
+#include <random>
+
+#include "cache/cache.h"
+#include "cache/families.h"
+
+namespace aio::cache {
+namespace {
+
+constexpr int64_t kMemberOverhead = 24;
+
+int64_t MemberBytes(std::string_view member) {
+  return kMemberOverhead + static_cast<int64_t>(member.size());
+}
+
+std::mt19937_64& Rng() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  return rng;
+}
+
+std::vector<const std::string*> Members(Object* object) {
+  std::vector<const std::string*> out;
+  if (object == nullptr) return out;
+  out.reserve(object->set().size());
+  for (const std::string& m : object->set()) out.push_back(&m);
+  return out;
+}
+
+void ReplyMembers(CommandContext& ctx, const std::vector<std::string>& members) {
+  ctx.rb.Set(static_cast<int64_t>(members.size()));
+  for (const std::string& m : members) ctx.rb.Bulk(m);
+}
+
+}  // namespace
+
+void SetFamily::SAdd(CommandContext& ctx) {
+  const std::string_view key = ctx.arg(1);
+  Object* object = ctx.LookupOrCreate<SetValue>(key, Type::kSet);
+  if (object == nullptr) return;
+  int64_t added = 0;
+  for (size_t i = 2; i < ctx.argc(); ++i) {
+    if (object->set().emplace(ctx.arg(i)).second) {
+      ++added;
+      ctx.Charge(key, object, MemberBytes(ctx.arg(i)));
+    }
+  }
+  if (added > 0) ctx.Notify(kNotifySet, "sadd", key);
+  ctx.rb.Int(added);
+}
+
+void SetFamily::SRem(CommandContext& ctx) {
+  const std::string_view key = ctx.arg(1);
+  bool wrong = false;
+  Object* object = ctx.LookupTyped(key, Type::kSet, &wrong);
+  if (wrong) return;
+  int64_t removed = 0;
+  if (object != nullptr) {
+    for (size_t i = 2; i < ctx.argc(); ++i) {
+      if (object->set().erase(ctx.arg(i)) > 0) {
+        ++removed;
+        ctx.Charge(key, object, -MemberBytes(ctx.arg(i)));
+      }
+    }
+    if (removed > 0) ctx.Notify(kNotifySet, "srem", key);
+    ctx.DeleteIfEmpty(key, object);
+  }
+  ctx.rb.Int(removed);
+}
+
+void SetFamily::SIsMember(CommandContext& ctx) {
+  bool wrong = false;
+  Object* object = ctx.ReadTyped(ctx.arg(1), Type::kSet, &wrong);
+  if (!wrong) ctx.rb.Int(object != nullptr && object->set().contains(ctx.arg(2)) ? 1 : 0);
+}
+
+void SetFamily::SMIsMember(CommandContext& ctx) {
+  bool wrong = false;
+  Object* object = ctx.ReadTyped(ctx.arg(1), Type::kSet, &wrong);
+  if (wrong) return;
+  ctx.rb.Array(static_cast<int64_t>(ctx.argc() - 2));
+  for (size_t i = 2; i < ctx.argc(); ++i) {
+    ctx.rb.Int(object != nullptr && object->set().contains(ctx.arg(i)) ? 1 : 0);
+  }
+}
+
+void SetFamily::SMembers(CommandContext& ctx) {
+  bool wrong = false;
+  Object* object = ctx.ReadTyped(ctx.arg(1), Type::kSet, &wrong);
+  if (wrong) return;
+  if (object == nullptr) {
+    ctx.rb.Set(0);
+    return;
+  }
+  ctx.rb.Set(static_cast<int64_t>(object->set().size()));
+  for (const std::string& m : object->set()) ctx.rb.Bulk(m);
+}
+
+void SetFamily::SCard(CommandContext& ctx) {
+  bool wrong = false;
+  Object* object = ctx.ReadTyped(ctx.arg(1), Type::kSet, &wrong);
+  if (!wrong) ctx.rb.Int(object == nullptr ? 0 : static_cast<int64_t>(object->set().size()));
+}
+
+void SetFamily::SPop(CommandContext& ctx) {
+  const std::string_view key = ctx.arg(1);
+  int64_t count = -1;
+  if (ctx.argc() > 3) {
+    ctx.rb.Error(errors::kSyntax);
+    return;
+  }
+  if (ctx.argc() == 3) {
+    if (!ctx.IntArg(2, &count, errors::kPositive)) return;
+    if (count < 0) {
+      ctx.rb.Error(errors::kPositive);
+      return;
+    }
+  }
+  bool wrong = false;
+  Object* object = ctx.LookupTyped(key, Type::kSet, &wrong);
+  if (wrong) return;
+  if (object == nullptr) {
+    if (count >= 0)
+      ctx.rb.Set(0);
+    else
+      ctx.rb.Null();
+    return;
+  }
+  std::vector<const std::string*> members = Members(object);
+  std::shuffle(members.begin(), members.end(), Rng());
+  const size_t n = count < 0 ? 1 : std::min<size_t>(members.size(), static_cast<size_t>(count));
+  std::vector<std::string> popped;
+  for (size_t i = 0; i < n; ++i) popped.push_back(*members[i]);
+  for (const std::string& m : popped) {
+    object->set().erase(m);
+    ctx.Charge(key, object, -MemberBytes(m));
+  }
+  if (count < 0) {
+    ctx.rb.Bulk(popped[0]);
+  } else {
+    ReplyMembers(ctx, popped);
+  }
+  if (!popped.empty()) ctx.Notify(kNotifySet, "spop", key);
+  ctx.DeleteIfEmpty(key, object);
+}
+
+void SetFamily::SRandMember(CommandContext& ctx) {
+  int64_t count = 1;
+  const bool has_count = ctx.argc() == 3;
+  if (ctx.argc() > 3) {
+    ctx.rb.Error(errors::kSyntax);
+    return;
+  }
+  if (has_count && !ctx.IntArg(2, &count)) return;
+  bool wrong = false;
+  Object* object = ctx.ReadTyped(ctx.arg(1), Type::kSet, &wrong);
+  if (wrong) return;
+  if (object == nullptr) {
+    if (has_count)
+      ctx.rb.Array(0);
+    else
+      ctx.rb.Null();
+    return;
+  }
+  std::vector<const std::string*> members = Members(object);
+  if (!has_count) {
+    ctx.rb.Bulk(*members[Rng()() % members.size()]);
+    return;
+  }
+  if (count >= 0) {
+    std::shuffle(members.begin(), members.end(), Rng());
+    members.resize(std::min<size_t>(members.size(), static_cast<size_t>(count)));
+    ctx.rb.Array(static_cast<int64_t>(members.size()));
+    for (const std::string* m : members) ctx.rb.Bulk(*m);
+    return;
+  }
+  ctx.rb.Array(-count);
+  for (int64_t i = 0; i < -count; ++i) ctx.rb.Bulk(*members[Rng()() % members.size()]);
+}
+
+void SetFamily::SetOp(CommandContext& ctx) {
+  const std::string_view name = ctx.spec->name;
+  const bool store = name.ends_with("store");
+  const char op = name[1];  // i(nter), u(nion), d(iff)
+  const size_t first = store ? 2 : 1;
+  std::vector<Object*> sets;
+  for (size_t i = first; i < ctx.argc(); ++i) {
+    bool wrong = false;
+    Object* object = store ? ctx.LookupTyped(ctx.arg(i), Type::kSet, &wrong)
+                           : ctx.ReadTyped(ctx.arg(i), Type::kSet, &wrong);
+    if (wrong) return;
+    sets.push_back(object);
+  }
+  std::vector<std::string> result;
+  if (op == 'u') {
+    SetValue all;
+    for (Object* s : sets) {
+      if (s != nullptr) all.insert(s->set().begin(), s->set().end());
+    }
+    result.assign(all.begin(), all.end());
+  } else if (op == 'i') {
+    bool any_missing = false;
+    for (Object* s : sets) any_missing = any_missing || s == nullptr;
+    if (!any_missing) {
+      Object* smallest = *std::min_element(sets.begin(), sets.end(), [](Object* a, Object* b) {
+        return a->set().size() < b->set().size();
+      });
+      for (const std::string& m : smallest->set()) {
+        bool in_all = true;
+        for (Object* s : sets) in_all = in_all && (s == smallest || s->set().contains(m));
+        if (in_all) result.push_back(m);
+      }
+    }
+  } else if (sets[0] != nullptr) {
+    for (const std::string& m : sets[0]->set()) {
+      bool elsewhere = false;
+      for (size_t i = 1; i < sets.size() && !elsewhere; ++i) {
+        elsewhere = sets[i] != nullptr && sets[i]->set().contains(m);
+      }
+      if (!elsewhere) result.push_back(m);
+    }
+  }
+  if (!store) {
+    ReplyMembers(ctx, result);
+    return;
+  }
+  const std::string_view dst = ctx.arg(1);
+  ctx.ks.Delete(ctx.db(), dst);
+  if (!result.empty()) {
+    Object* target = ctx.LookupOrCreate<SetValue>(dst, Type::kSet);
+    int64_t bytes = 0;
+    for (std::string& m : result) {
+      bytes += MemberBytes(m);
+      target->set().insert(std::move(m));
+    }
+    ctx.Charge(dst, target, bytes);
+    ctx.Notify(kNotifySet,
+               op == 'u'   ? "sunionstore"
+               : op == 'i' ? "sinterstore"
+                           : "sdiffstore",
+               dst);
+  } else {
+    ctx.Notify(kNotifyGeneric, "del", dst);
+  }
+  ctx.rb.Int(static_cast<int64_t>(result.size()));
+}
+
+void SetFamily::SInterCard(CommandContext& ctx) {
+  int64_t numkeys = 0;
+  if (!ctx.IntArg(1, &numkeys)) return;
+  if (numkeys <= 0) {
+    ctx.rb.Error("ERR numkeys should be greater than 0");
+    return;
+  }
+  if (static_cast<size_t>(numkeys) > ctx.argc() - 2) {
+    ctx.rb.Error("ERR Number of keys can't be greater than number of args");
+    return;
+  }
+  int64_t limit = 0;
+  const size_t rest = 2 + static_cast<size_t>(numkeys);
+  if (rest < ctx.argc()) {
+    if (rest + 2 != ctx.argc() || !EqualsIgnoreCase(ctx.arg(rest), "limit")) {
+      ctx.rb.Error(errors::kSyntax);
+      return;
+    }
+    if (!ctx.IntArg(rest + 1, &limit)) return;
+    if (limit < 0) {
+      ctx.rb.Error("ERR LIMIT can't be negative");
+      return;
+    }
+  }
+  std::vector<Object*> sets;
+  for (size_t i = 2; i < rest; ++i) {
+    bool wrong = false;
+    Object* object = ctx.ReadTyped(ctx.arg(i), Type::kSet, &wrong);
+    if (wrong) return;
+    if (object == nullptr) {
+      ctx.rb.Int(0);
+      return;
+    }
+    sets.push_back(object);
+  }
+  int64_t count = 0;
+  for (const std::string& m : sets[0]->set()) {
+    bool in_all = true;
+    for (size_t i = 1; i < sets.size() && in_all; ++i) in_all = sets[i]->set().contains(m);
+    if (in_all && ++count == limit) break;
+  }
+  ctx.rb.Int(count);
+}
+
+void SetFamily::SMove(CommandContext& ctx) {
+  const std::string_view src = ctx.arg(1);
+  const std::string_view dst = ctx.arg(2);
+  const std::string_view member = ctx.arg(3);
+  bool wrong = false;
+  Object* source = ctx.LookupTyped(src, Type::kSet, &wrong);
+  if (wrong) return;
+  Object* target = ctx.LookupTyped(dst, Type::kSet, &wrong);
+  if (wrong) return;
+  if (source == nullptr || !source->set().contains(member)) {
+    ctx.rb.Int(0);
+    return;
+  }
+  if (src == dst) {
+    ctx.rb.Int(1);
+    return;
+  }
+  source->set().erase(member);
+  ctx.Charge(src, source, -MemberBytes(member));
+  ctx.Notify(kNotifySet, "srem", src);
+  ctx.DeleteIfEmpty(src, source);
+  if (target == nullptr) target = ctx.LookupOrCreate<SetValue>(dst, Type::kSet);
+  if (target->set().emplace(member).second) ctx.Charge(dst, target, MemberBytes(member));
+  ctx.Notify(kNotifySet, "sadd", dst);
+  ctx.rb.Int(1);
+}
+
+void SetFamily::SScan(CommandContext& ctx) {
+  std::string_view pattern;
+  for (size_t i = 3; i < ctx.argc(); i += 2) {
+    if (i + 1 >= ctx.argc()) {
+      ctx.rb.Error(errors::kSyntax);
+      return;
+    }
+    int64_t count = 0;
+    if (EqualsIgnoreCase(ctx.arg(i), "match")) {
+      pattern = ctx.arg(i + 1);
+    } else if (EqualsIgnoreCase(ctx.arg(i), "count")) {
+      if (!ctx.IntArg(i + 1, &count)) return;
+    } else {
+      ctx.rb.Error(errors::kSyntax);
+      return;
+    }
+  }
+  bool wrong = false;
+  Object* object = ctx.ReadTyped(ctx.arg(1), Type::kSet, &wrong);
+  if (wrong) return;
+  std::vector<const std::string*> out;
+  for (const std::string* m : Members(object)) {
+    if (pattern.empty() || GlobMatch(pattern, *m)) out.push_back(m);
+  }
+  ctx.rb.Array(2);
+  ctx.rb.Bulk("0");
+  ctx.rb.Array(static_cast<int64_t>(out.size()));
+  for (const std::string* m : out) ctx.rb.Bulk(*m);
+}
+
+}  // namespace aio::cache

@@ -1,0 +1,487 @@
+// Sorted-set commands: ZADD ZREM ZSCORE ZMSCORE ZINCRBY ZCARD ZCOUNT ZLEXCOUNT ZRANK ZREVRANK
+// ZRANGE (BYSCORE BYLEX REV LIMIT WITHSCORES) and its legacy forms, ZREMRANGEBY*, ZPOPMIN ZPOPMAX
+// BZPOPMIN BZPOPMAX ZUNIONSTORE ZINTERSTORE ZSCAN ZRANDMEMBER.
+#include <cmath>
+#include <random>
+
+#include "cache/cache.h"
+#include "cache/families.h"
+#include "cache/zset_range.h"
+
+namespace aio::cache {
+namespace {
+
+constexpr int64_t kZMemberOverhead = 64;
+
+int64_t MemberBytes(std::string_view m) {
+  return kZMemberOverhead + static_cast<int64_t>(m.size());
+}
+
+void ReplyScore(CommandContext& ctx, double score) { ctx.rb.Double(score); }
+
+// Replies the members with ranks in `r` (walking down when `rev`), after LIMIT's offset/count.
+void ReplyRange(CommandContext& ctx, const ZSetValue& z, RankRange r, bool rev, bool withscores,
+                int64_t offset = 0, int64_t count = -1) {
+  int64_t n = r.size();
+  if (offset < 0 || offset >= n) {
+    n = 0;
+  } else {
+    n -= offset;
+    if (count >= 0 && count < n) n = count;
+  }
+  const bool pairs = withscores && ctx.rb.resp3();
+  ctx.rb.Array(withscores && !pairs ? n * 2 : n);
+  if (n == 0) return;
+  auto it = z.tree.find_by_order(static_cast<size_t>(rev ? r.hi - offset : r.lo + offset));
+  for (int64_t i = 0; i < n; ++i) {
+    if (pairs) ctx.rb.Array(2);
+    ctx.rb.Bulk(it->second);
+    if (withscores) ReplyScore(ctx, it->first);
+    if (rev)
+      --it;
+    else
+      ++it;
+  }
+}
+
+void EraseRanks(CommandContext& ctx, std::string_view key, Object* object, RankRange r) {
+  ZSetValue& z = object->zset();
+  std::vector<std::string> members;
+  auto it = z.tree.find_by_order(static_cast<size_t>(r.lo));
+  for (int64_t i = 0; i < r.size(); ++i, ++it) members.push_back(it->second);
+  for (const std::string& m : members) {
+    z.Erase(m);
+    ctx.Charge(key, object, -MemberBytes(m));
+  }
+}
+
+// Pops `count` from the low (min) or high end; replies [member, score, ...] or, for
+// `with_key` (BZPOP*), [key, member, score].
+void PopEnd(CommandContext& ctx, std::string_view key, Object* object, bool max, int64_t count,
+            bool with_key, bool nested) {
+  ZSetValue& z = object->zset();
+  const int64_t n = std::min<int64_t>(count, static_cast<int64_t>(z.size()));
+  if (with_key) {
+    ctx.rb.Array(3);
+    ctx.rb.Bulk(key);
+  } else if (nested && ctx.rb.resp3()) {
+    ctx.rb.Array(n);
+  } else {
+    ctx.rb.Array(n * 2);
+  }
+  for (int64_t i = 0; i < n; ++i) {
+    auto it = max ? z.tree.find_by_order(z.size() - 1) : z.tree.begin();
+    const std::string member = it->second;
+    const double score = it->first;
+    if (nested && ctx.rb.resp3() && !with_key) ctx.rb.Array(2);
+    ctx.rb.Bulk(member);
+    ReplyScore(ctx, score);
+    z.Erase(member);
+    ctx.Charge(key, object, -MemberBytes(member));
+  }
+  ctx.Notify(kNotifyZSet, max ? "zpopmax" : "zpopmin", key);
+  ctx.DeleteIfEmpty(key, object);
+}
+
+}  // namespace
+
+void ZSetFamily::ZAdd(CommandContext& ctx) {
+  bool nx = false, xx = false, gt = false, lt = false, ch = false, incr = false;
+  size_t i = 2;
+  for (; i < ctx.argc(); ++i) {
+    std::string_view opt = ctx.arg(i);
+    if (EqualsIgnoreCase(opt, "nx"))
+      nx = true;
+    else if (EqualsIgnoreCase(opt, "xx"))
+      xx = true;
+    else if (EqualsIgnoreCase(opt, "gt"))
+      gt = true;
+    else if (EqualsIgnoreCase(opt, "lt"))
+      lt = true;
+    else if (EqualsIgnoreCase(opt, "ch"))
+      ch = true;
+    else if (EqualsIgnoreCase(opt, "incr"))
+      incr = true;
+    else
+      break;
+  }
+  const size_t pairs = ctx.argc() - i;
+  if (pairs == 0 || pairs % 2 != 0) {
+    ctx.rb.Error(errors::kSyntax);
+    return;
+  }
+  if (nx && xx) {
+    ctx.rb.Error("ERR XX and NX options at the same time are not compatible");
+    return;
+  }
+  if ((gt && nx) || (lt && nx) || (gt && lt)) {
+    ctx.rb.Error("ERR GT, LT, and/or NX options at the same time are not compatible");
+    return;
+  }
+  if (incr && pairs > 2) {
+    ctx.rb.Error("ERR INCR option supports a single increment-element pair");
+    return;
+  }
+  std::vector<double> scores;
+  for (size_t j = i; j < ctx.argc(); j += 2) {
+    double score = 0;
+    if (!ParseDouble(ctx.arg(j), &score)) {
+      ctx.rb.Error(errors::kNotFloat);
+      return;
+    }
+    scores.push_back(score);
+  }
+  const std::string_view key = ctx.arg(1);
+  bool wrong = false;
+  Object* object = ctx.LookupTyped(key, Type::kZSet, &wrong);
+  if (wrong) return;
+  if (object == nullptr) {
+    if (xx) {
+      if (incr)
+        ctx.rb.Null();
+      else
+        ctx.rb.Int(0);
+      return;
+    }
+    object = ctx.LookupOrCreate<ZSetValue>(key, Type::kZSet);
+  }
+  ZSetValue& z = object->zset();
+  int64_t added = 0, changed = 0;
+  double result = 0;
+  bool aborted = false;
+  for (size_t j = i, k = 0; j < ctx.argc(); j += 2, ++k) {
+    const std::string_view member = ctx.arg(j + 1);
+    double score = scores[k];
+    auto it = z.dict.find(member);
+    if (it == z.dict.end()) {
+      if (xx) {
+        aborted = true;
+        continue;
+      }
+      z.Insert(member, score);
+      ctx.Charge(key, object, MemberBytes(member));
+      ++added;
+      result = score;
+      continue;
+    }
+    if (nx) {
+      aborted = true;
+      continue;
+    }
+    const double current = it->second;
+    if (incr) {
+      score += current;
+      if (std::isnan(score)) {
+        ctx.rb.Error("ERR resulting score is not a number (NaN)");
+        return;
+      }
+    }
+    if ((gt && score <= current) || (lt && score >= current)) {
+      aborted = true;
+      continue;
+    }
+    result = score;
+    if (score != current) {
+      z.Insert(member, score);
+      ++changed;
+    }
+  }
+  if (added + changed > 0) ctx.Notify(kNotifyZSet, incr ? "zincr" : "zadd", key);
+  ctx.DeleteIfEmpty(key, object);
+  if (incr) {
+    if (aborted)
+      ctx.rb.Null();
+    else
+      ReplyScore(ctx, result);
+    return;
+  }
+  ctx.rb.Int(ch ? added + changed : added);
+}
+
+void ZSetFamily::ZRem(CommandContext& ctx) {
+  const std::string_view key = ctx.arg(1);
+  bool wrong = false;
+  Object* object = ctx.LookupTyped(key, Type::kZSet, &wrong);
+  if (wrong) return;
+  int64_t removed = 0;
+  if (object != nullptr) {
+    for (size_t i = 2; i < ctx.argc(); ++i) {
+      if (object->zset().Erase(ctx.arg(i))) {
+        ++removed;
+        ctx.Charge(key, object, -MemberBytes(ctx.arg(i)));
+      }
+    }
+    if (removed > 0) ctx.Notify(kNotifyZSet, "zrem", key);
+    ctx.DeleteIfEmpty(key, object);
+  }
+  ctx.rb.Int(removed);
+}
+
+void ZSetFamily::ZScore(CommandContext& ctx) {
+  bool wrong = false;
+  Object* object = ctx.ReadTyped(ctx.arg(1), Type::kZSet, &wrong);
+  if (wrong) return;
+  if (object != nullptr) {
+    auto it = object->zset().dict.find(ctx.arg(2));
+    if (it != object->zset().dict.end()) {
+      ReplyScore(ctx, it->second);
+      return;
+    }
+  }
+  ctx.rb.Null();
+}
+
+void ZSetFamily::ZMScore(CommandContext& ctx) {
+  bool wrong = false;
+  Object* object = ctx.ReadTyped(ctx.arg(1), Type::kZSet, &wrong);
+  if (wrong) return;
+  ctx.rb.Array(static_cast<int64_t>(ctx.argc() - 2));
+  for (size_t i = 2; i < ctx.argc(); ++i) {
+    if (object != nullptr) {
+      auto it = object->zset().dict.find(ctx.arg(i));
+      if (it != object->zset().dict.end()) {
+        ReplyScore(ctx, it->second);
+        continue;
+      }
+    }
+    ctx.rb.Null();
+  }
+}
+
+void ZSetFamily::ZIncrBy(CommandContext& ctx) {
+  double by = 0;
+  if (!ctx.DoubleArg(2, &by)) return;
+  const std::string_view key = ctx.arg(1);
+  Object* object = ctx.LookupOrCreate<ZSetValue>(key, Type::kZSet);
+  if (object == nullptr) return;
+  ZSetValue& z = object->zset();
+  auto it = z.dict.find(ctx.arg(3));
+  const double score = (it == z.dict.end() ? 0 : it->second) + by;
+  if (std::isnan(score)) {
+    ctx.rb.Error("ERR resulting score is not a number (NaN)");
+    ctx.DeleteIfEmpty(key, object);
+    return;
+  }
+  if (z.Insert(ctx.arg(3), score)) ctx.Charge(key, object, MemberBytes(ctx.arg(3)));
+  ctx.Notify(kNotifyZSet, "zincr", key);
+  ReplyScore(ctx, score);
+}
+
+void ZSetFamily::ZCard(CommandContext& ctx) {
+  bool wrong = false;
+  Object* object = ctx.ReadTyped(ctx.arg(1), Type::kZSet, &wrong);
+  if (!wrong) ctx.rb.Int(object == nullptr ? 0 : static_cast<int64_t>(object->zset().size()));
+}
+
+void ZSetFamily::ZCount(CommandContext& ctx) {
+  ScoreBound min, max;
+  if (!ParseScoreBound(ctx.arg(2), &min) || !ParseScoreBound(ctx.arg(3), &max)) {
+    ctx.rb.Error(errors::kMinMaxFloat);
+    return;
+  }
+  bool wrong = false;
+  Object* object = ctx.ReadTyped(ctx.arg(1), Type::kZSet, &wrong);
+  if (!wrong) ctx.rb.Int(object == nullptr ? 0 : ScoreRanks(object->zset(), min, max).size());
+}
+
+void ZSetFamily::ZLexCount(CommandContext& ctx) {
+  LexBound min, max;
+  if (!ParseLexBound(ctx.arg(2), &min) || !ParseLexBound(ctx.arg(3), &max)) {
+    ctx.rb.Error(errors::kMinMaxLex);
+    return;
+  }
+  bool wrong = false;
+  Object* object = ctx.ReadTyped(ctx.arg(1), Type::kZSet, &wrong);
+  if (!wrong) ctx.rb.Int(object == nullptr ? 0 : LexRanks(object->zset(), min, max).size());
+}
+
+void ZSetFamily::ZRank(CommandContext& ctx) {
+  bool wrong = false;
+  Object* object = ctx.ReadTyped(ctx.arg(1), Type::kZSet, &wrong);
+  if (wrong) return;
+  if (object != nullptr) {
+    const ZSetValue& z = object->zset();
+    auto it = z.dict.find(ctx.arg(2));
+    if (it != z.dict.end()) {
+      const int64_t rank = static_cast<int64_t>(z.tree.order_of_key({it->second, it->first}));
+      const bool rev = std::string_view(ctx.spec->name) == "zrevrank";
+      ctx.rb.Int(rev ? static_cast<int64_t>(z.size()) - 1 - rank : rank);
+      return;
+    }
+  }
+  ctx.rb.Null();
+}
+
+void ZSetFamily::ZRange(CommandContext& ctx) {
+  const std::string_view name = ctx.spec->name;
+  enum { kIndex, kScore, kLex } by = kIndex;
+  bool rev = false, withscores = false, has_limit = false;
+  int64_t offset = 0, count = -1;
+  size_t opts = 4;
+  if (name == "zrevrange") {
+    rev = true;
+  } else if (name == "zrangebyscore" || name == "zrevrangebyscore") {
+    by = kScore;
+    rev = name.starts_with("zrev");
+  } else if (name == "zrangebylex" || name == "zrevrangebylex") {
+    by = kLex;
+    rev = name.starts_with("zrev");
+  }
+  for (size_t i = opts; i < ctx.argc(); ++i) {
+    std::string_view opt = ctx.arg(i);
+    if (EqualsIgnoreCase(opt, "withscores") && by != kLex) {
+      withscores = true;
+    } else if (EqualsIgnoreCase(opt, "limit") && i + 2 < ctx.argc() && name != "zrevrange") {
+      if (!ctx.IntArg(i + 1, &offset) || !ctx.IntArg(i + 2, &count)) return;
+      has_limit = true;
+      i += 2;
+    } else if (name == "zrange" && EqualsIgnoreCase(opt, "byscore")) {
+      by = kScore;
+    } else if (name == "zrange" && EqualsIgnoreCase(opt, "bylex")) {
+      by = kLex;
+    } else if (name == "zrange" && EqualsIgnoreCase(opt, "rev")) {
+      rev = true;
+    } else {
+      ctx.rb.Error(errors::kSyntax);
+      return;
+    }
+  }
+  if (name == "zrange" && withscores && by == kLex) {
+    ctx.rb.Error("ERR syntax error, WITHSCORES not supported in combination with BYLEX");
+    return;
+  }
+  if (has_limit && by == kIndex) {
+    ctx.rb.Error(
+        "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX");
+    return;
+  }
+  // Under REV the bounds come max first (ZRANGE k max min BYSCORE REV, ZREVRANGEBYSCORE).
+  std::string_view lo_arg = ctx.arg(2), hi_arg = ctx.arg(3);
+  if (rev && by != kIndex) std::swap(lo_arg, hi_arg);
+  ScoreBound smin, smax;
+  LexBound lmin, lmax;
+  int64_t start = 0, stop = 0;
+  if (by == kScore && (!ParseScoreBound(lo_arg, &smin) || !ParseScoreBound(hi_arg, &smax))) {
+    ctx.rb.Error(errors::kMinMaxFloat);
+    return;
+  }
+  if (by == kLex && (!ParseLexBound(lo_arg, &lmin) || !ParseLexBound(hi_arg, &lmax))) {
+    ctx.rb.Error(errors::kMinMaxLex);
+    return;
+  }
+  if (by == kIndex && (!ctx.IntArg(2, &start) || !ctx.IntArg(3, &stop))) return;
+  bool wrong = false;
+  Object* object = ctx.ReadTyped(ctx.arg(1), Type::kZSet, &wrong);
+  if (wrong) return;
+  if (object == nullptr) {
+    ctx.rb.Array(0);
+    return;
+  }
+  const ZSetValue& z = object->zset();
+  RankRange r;
+  if (by == kIndex) {
+    if (rev) {
+      // Indexes count from the top under REV.
+      const int64_t size = static_cast<int64_t>(z.size());
+      RankRange top = IndexRanks(z, start, stop);
+      r.lo = size - 1 - top.hi;
+      r.hi = size - 1 - top.lo;
+      if (top.size() == 0) r = RankRange{};
+    } else {
+      r = IndexRanks(z, start, stop);
+    }
+  } else {
+    r = by == kScore ? ScoreRanks(z, smin, smax) : LexRanks(z, lmin, lmax);
+  }
+  ReplyRange(ctx, z, r, rev, withscores, has_limit ? offset : 0, has_limit ? count : -1);
+}
+
+void ZSetFamily::ZRemRange(CommandContext& ctx) {
+  const std::string_view name = ctx.spec->name;
+  const std::string_view key = ctx.arg(1);
+  bool wrong = false;
+  RankRange r;
+  if (name == "zremrangebyrank") {
+    int64_t start = 0, stop = 0;
+    if (!ctx.IntArg(2, &start) || !ctx.IntArg(3, &stop)) return;
+    Object* object = ctx.LookupTyped(key, Type::kZSet, &wrong);
+    if (wrong) return;
+    if (object != nullptr) r = IndexRanks(object->zset(), start, stop);
+    if (object != nullptr) EraseRanks(ctx, key, object, r);
+    if (r.size() > 0) ctx.Notify(kNotifyZSet, "zremrangebyrank", key);
+    ctx.DeleteIfEmpty(key, object);
+  } else if (name == "zremrangebyscore") {
+    ScoreBound min, max;
+    if (!ParseScoreBound(ctx.arg(2), &min) || !ParseScoreBound(ctx.arg(3), &max)) {
+      ctx.rb.Error(errors::kMinMaxFloat);
+      return;
+    }
+    Object* object = ctx.LookupTyped(key, Type::kZSet, &wrong);
+    if (wrong) return;
+    if (object != nullptr) r = ScoreRanks(object->zset(), min, max);
+    if (object != nullptr) EraseRanks(ctx, key, object, r);
+    if (r.size() > 0) ctx.Notify(kNotifyZSet, "zremrangebyscore", key);
+    ctx.DeleteIfEmpty(key, object);
+  } else {
+    LexBound min, max;
+    if (!ParseLexBound(ctx.arg(2), &min) || !ParseLexBound(ctx.arg(3), &max)) {
+      ctx.rb.Error(errors::kMinMaxLex);
+      return;
+    }
+    Object* object = ctx.LookupTyped(key, Type::kZSet, &wrong);
+    if (wrong) return;
+    if (object != nullptr) r = LexRanks(object->zset(), min, max);
+    if (object != nullptr) EraseRanks(ctx, key, object, r);
+    if (r.size() > 0) ctx.Notify(kNotifyZSet, "zremrangebylex", key);
+    ctx.DeleteIfEmpty(key, object);
+  }
+  ctx.rb.Int(r.size());
+}
+
+void ZSetFamily::ZPop(CommandContext& ctx) {
+  const bool max = ctx.spec->name[5] == 'a';
+  int64_t count = 1;
+  if (ctx.argc() > 3) {
+    ctx.rb.Error(errors::kSyntax);
+    return;
+  }
+  if (ctx.argc() == 3) {
+    if (!ctx.IntArg(2, &count, errors::kPositive)) return;
+    if (count < 0) {
+      ctx.rb.Error(errors::kPositive);
+      return;
+    }
+  }
+  bool wrong = false;
+  Object* object = ctx.LookupTyped(ctx.arg(1), Type::kZSet, &wrong);
+  if (wrong) return;
+  if (object == nullptr) {
+    ctx.rb.Array(0);
+    return;
+  }
+  PopEnd(ctx, ctx.arg(1), object, max, count, false, ctx.argc() == 3);
+}
+
+void ZSetFamily::BZPop(CommandContext& ctx) {
+  const bool max = ctx.spec->name[6] == 'a';
+  double seconds = 0;
+  if (!ParseDouble(ctx.arg(ctx.argc() - 1), &seconds) || std::isinf(seconds)) {
+    ctx.rb.Error(errors::kTimeout);
+    return;
+  }
+  if (seconds < 0) {
+    ctx.rb.Error(errors::kTimeoutNegative);
+    return;
+  }
+  for (size_t i = 1; i + 1 < ctx.argc(); ++i) {
+    bool wrong = false;
+    Object* object = ctx.LookupTyped(ctx.arg(i), Type::kZSet, &wrong);
+    if (wrong) return;
+    if (object == nullptr) continue;
+    PopEnd(ctx, ctx.arg(i), object, max, 1, true, false);
+    return;
+  }
+  ctx.Block(ctx.args.subspan(1, ctx.argc() - 2), static_cast<int64_t>(std::ceil(seconds * 1000)));
+}
+
+}  // namespace aio::cache

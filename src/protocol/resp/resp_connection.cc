@@ -1,0 +1,202 @@
+#include "protocol/resp/resp_connection.h"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <chrono>
+#include <cstring>
+
+#include "net/address.h"
+#include "protocol/resp/resp_server.h"
+
+namespace aio::protocol::resp {
+
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr size_t kInitialBuffer = 16 * 1024;
+
+std::string Endpoint(const asio::ip::tcp::endpoint& e) {
+  return net::JoinHostPort(e.address().to_string(), e.port());
+}
+
+ParserLimits LimitsOf(const cache::CacheOptions& options) {
+  ParserLimits limits;
+  limits.max_bulk_len = options.proto_max_bulk_len;
+  return limits;
+}
+
+}  // namespace
+
+RespConnection::RespConnection(cache::Cache* cache, RespServer* server,
+                               asio::ip::tcp::socket socket)
+    : cache_(cache),
+      server_(server),
+      socket_(std::move(socket)),
+      timer_(socket_.get_executor()),
+      parser_(LimitsOf(cache->options())),
+      rb_(&out_) {
+  boost::system::error_code ec;
+  auto remote = socket_.remote_endpoint(ec);
+  if (!ec) addr = Endpoint(remote);
+  auto local = socket_.local_endpoint(ec);
+  if (!ec) laddr = Endpoint(local);
+}
+
+RespConnection::~RespConnection() {
+  if (registered_) cache_->UnregisterClient(this);
+  cache_->stats().net_input_bytes.fetch_add(bytes_in_, std::memory_order_relaxed);
+  cache_->stats().net_output_bytes.fetch_add(bytes_out_, std::memory_order_relaxed);
+}
+
+void RespConnection::Deliver(std::string bytes) {
+  asio::post(socket_.get_executor(), [self = shared_from_this(), bytes = std::move(bytes)] {
+    if (self->closed_) return;
+    self->out_.append(bytes);
+    self->StartFlush();
+  });
+}
+
+void RespConnection::Wake() {
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    self->wake_pending_ = true;
+    self->timer_.cancel();
+  });
+}
+
+void RespConnection::Kill() {
+  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->Close(); });
+}
+
+void RespConnection::Close() {
+  if (closed_) return;
+  closed_ = true;
+  boost::system::error_code ignored;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+  timer_.cancel();
+}
+
+void RespConnection::Compact() {
+  std::memmove(in_.data(), in_.data() + in_start_, in_len_ - in_start_);
+  in_len_ -= in_start_;
+  in_start_ = 0;
+}
+
+void RespConnection::StartFlush() {
+  if (writing_ || out_.empty() || closed_) return;
+  writing_ = true;
+  writing_buf_.swap(out_);
+  out_.clear();
+  asio::async_write(socket_, asio::buffer(writing_buf_),
+                    [self = shared_from_this()](boost::system::error_code ec, size_t n) {
+                      self->writing_ = false;
+                      self->bytes_out_ += n;
+                      self->writing_buf_.clear();
+                      if (ec) {
+                        self->Close();
+                        return;
+                      }
+                      self->StartFlush();
+                    });
+}
+
+asio::awaitable<void> RespConnection::Run() {
+  auto self = shared_from_this();
+  if (!cache_->RegisterClient(this)) {
+    out_ = "-ERR max number of clients reached\r\n";
+    boost::system::error_code ec;
+    co_await asio::async_write(socket_, asio::buffer(out_),
+                               asio::redirect_error(asio::use_awaitable, ec));
+    Close();
+    co_return;
+  }
+  registered_ = true;
+  in_.resize(kInitialBuffer);
+  const size_t limit = static_cast<size_t>(cache_->options().client_query_buffer_limit);
+  while (!closed_) {
+    if (in_len_ == in_.size()) {
+      if (in_start_ > 0) Compact();
+      if (in_len_ == in_.size()) {
+        if (in_.size() >= limit) break;  // client-query-buffer-limit: Redis closes the client
+        in_.resize(std::min(in_.size() * 2, limit));
+      }
+    }
+    boost::system::error_code ec;
+    const size_t n =
+        co_await socket_.async_read_some(asio::buffer(in_.data() + in_len_, in_.size() - in_len_),
+                                         asio::redirect_error(asio::use_awaitable, ec));
+    if (ec || closed_) break;
+    in_len_ += n;
+    bytes_in_ += n;
+    last_interaction_ms.store(cache_->NowMs(), std::memory_order_relaxed);
+    const bool keep = co_await ProcessInput();
+    StartFlush();
+    if (!keep) break;
+    if (in_start_ == in_len_) {
+      in_start_ = in_len_ = 0;
+    } else if (in_start_ > in_.size() / 2) {
+      Compact();
+    }
+  }
+  // Let the last replies (QUIT's +OK, a protocol error) leave before closing.
+  if (!closed_ && (writing_ || !out_.empty())) {
+    StartFlush();
+    asio::steady_timer wait(socket_.get_executor());
+    for (int i = 0; i < 100 && (writing_ || !out_.empty()) && !closed_; ++i) {
+      wait.expires_after(std::chrono::milliseconds(10));
+      boost::system::error_code ec;
+      co_await wait.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+  }
+  Close();
+}
+
+asio::awaitable<bool> RespConnection::ProcessInput() {
+  while (!closed_ && in_start_ < in_len_) {
+    const RequestParser::Result result =
+        parser_.Parse(std::string_view(in_.data() + in_start_, in_len_ - in_start_));
+    if (result == RequestParser::Result::kNeedMore) co_return true;
+    if (result == RequestParser::Result::kError) {
+      cache_->stats().protocol_errors.fetch_add(1, std::memory_order_relaxed);
+      rb_.Error("ERR " + parser_.error());
+      co_return false;
+    }
+    in_start_ += parser_.consumed();
+    const auto& args = parser_.args();
+    if (args.empty()) continue;
+    rb_.set_resp3(resp == 3);
+    int64_t timeout_ms = 0;
+    cache::Cache::Outcome outcome = cache_->Execute(*this, args, rb_, &timeout_ms);
+    if (outcome == cache::Cache::Outcome::kClose) co_return false;
+    if (outcome != cache::Cache::Outcome::kBlocked) continue;
+    // A blocked pop: wait for a wakeup or the timeout, then run the command again. The
+    // arguments stay valid: the input buffer is not touched while blocked.
+    const std::vector<std::string_view> saved(args.begin(), args.end());
+    const auto deadline =
+        timeout_ms > 0 ? std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms)
+                       : std::chrono::steady_clock::time_point::max();
+    StartFlush();
+    while (true) {
+      if (!wake_pending_) {
+        timer_.expires_at(deadline);
+        boost::system::error_code ec;
+        co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      }
+      cache_->Unblock(*this);
+      if (closed_) co_return false;
+      if (!wake_pending_) {
+        rb_.NullArray();
+        break;
+      }
+      wake_pending_ = false;
+      outcome = cache_->Execute(*this, saved, rb_, &timeout_ms);
+      if (outcome != cache::Cache::Outcome::kBlocked) break;
+    }
+  }
+  co_return true;
+}
+
+}  // namespace aio::protocol::resp

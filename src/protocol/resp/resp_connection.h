@@ -1,0 +1,58 @@
+// RespConnection: one Redis-protocol client socket. Owned by its coroutine (Run) and by callbacks
+// holding a shared_ptr; everything but Deliver/Wake/Kill runs on the connection's I/O thread.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <memory>
+#include <string>
+
+#include "cache/cache.h"
+#include "cache/client.h"
+#include "protocol/resp/reply_builder.h"
+#include "protocol/resp/resp_parser.h"
+
+namespace aio::protocol::resp {
+
+class RespServer;
+
+class RespConnection : public cache::Client, public std::enable_shared_from_this<RespConnection> {
+ public:
+  RespConnection(cache::Cache* cache, RespServer* server, boost::asio::ip::tcp::socket socket);
+  ~RespConnection() override;
+
+  boost::asio::awaitable<void> Run();
+
+  void Deliver(std::string bytes) override;
+  void Wake() override;
+  void Kill() override;
+
+ private:
+  // Runs every complete request in the input buffer. Returns false to close.
+  boost::asio::awaitable<bool> ProcessInput();
+  void StartFlush();
+  // Moves the unparsed input to the front of the buffer.
+  void Compact();
+  void Close();
+
+  cache::Cache* const cache_;
+  RespServer* const server_;
+  boost::asio::ip::tcp::socket socket_;
+  boost::asio::steady_timer timer_;  // blocked pops
+  RequestParser parser_;
+  std::string in_;
+  size_t in_start_ = 0;
+  size_t in_len_ = 0;
+  std::string out_;
+  std::string writing_buf_;
+  ReplyBuilder rb_;
+  bool writing_ = false;
+  bool closed_ = false;
+  bool registered_ = false;
+  bool wake_pending_ = false;
+  uint64_t bytes_in_ = 0;
+  uint64_t bytes_out_ = 0;
+};
+
+}  // namespace aio::protocol::resp
