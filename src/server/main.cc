@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/synchronization/mutex.h"
 #include "base/config.h"
 #include "base/logging.h"
 #include "fmt/format.h"
@@ -24,6 +25,9 @@ int Fail(int code, std::string_view what, const absl::Status& status) {
 }
 
 int Run(int argc, char** argv) {
+  // Debian's Abseil is built with Mutex deadlock detection on, which records a lock graph on every
+  // lock: a cost on every request, for a debugging aid the tests do not need in production.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   // Blocked before any thread exists (logging starts threads too): every thread inherits the
   // mask, so SIGINT and SIGTERM are taken only by the sigwait() below.
   sigset_t signals;

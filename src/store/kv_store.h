@@ -241,6 +241,22 @@ class KvStore {
   // from disk. Errors: compacted (already at or past it), future revision.
   virtual absl::StatusOr<CompactResponse> Compact(int64_t revision, bool physical) = 0;
 
+  // Asynchronous forms of the writes, for front-ends that must not park a thread per request:
+  // `done` runs exactly once, when the write is durable or has failed, on a store thread (or on
+  // the caller's thread for a request refused before it is queued). `done` must not block.
+  template <typename Response>
+  using Callback = std::function<void(absl::StatusOr<Response>)>;
+  virtual void PutAsync(const PutRequest& request, Callback<PutResponse> done) {
+    done(Put(request));
+  }
+  virtual void DeleteRangeAsync(const DeleteRangeRequest& request,
+                                Callback<DeleteRangeResponse> done) {
+    done(DeleteRange(request));
+  }
+  virtual void TxnAsync(const TxnRequest& request, Callback<TxnResponse> done) {
+    done(Txn(request));
+  }
+
   // id 0 = the store picks one. Errors: lease already exists, TTL too large.
   virtual absl::StatusOr<LeaseGrantResponse> LeaseGrant(int64_t id, int64_t ttl_seconds) = 0;
   // Deletes every attached key in one revision, then the lease. Error: lease not found.

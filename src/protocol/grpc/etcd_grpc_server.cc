@@ -22,6 +22,7 @@ constexpr int64_t kGrpcOverheadBytes = 512 * 1024;
 // etcd's --grpc-keepalive-min-time: clients may ping this often (etcdctl pings every 10 s).
 constexpr int kMinClientPingIntervalMs = 5000;
 constexpr auto kStopGrace = std::chrono::seconds(2);
+constexpr int kMaxIdlePollers = 256;
 
 // "http://host:port" for a listen address whose port may have been 0.
 std::string ClientUrl(const std::string& address, int port) {
@@ -67,6 +68,11 @@ absl::Status EtcdGrpcServer::Start() {
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
                              kMinClientPingIntervalMs);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  // Unary writes block their sync-server thread until the group commit is durable. With the
+  // default of 2 idle pollers, gRPC creates and destroys a thread for most calls under load;
+  // keeping up to kMaxIdlePollers idle threads lets concurrent writers reuse them.
+  builder.SetSyncServerOption(::grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
+                              kMaxIdlePollers);
 
   server_ = builder.BuildAndStart();
   if (server_ == nullptr) {

@@ -63,19 +63,41 @@ std::vector<std::string> EtcdServiceContext::client_urls() const {
   return Reply(*context_, context_->store()->Range(FromProto(*request)), response);
 }
 
-::grpc::Status KvService::Put(::grpc::ServerContext*, const pb::PutRequest* request,
-                              pb::PutResponse* response) {
-  return Reply(*context_, context_->store()->Put(FromProto(*request)), response);
+// A callback that finishes `call`'s reactor with the store's answer (on the store's thread).
+template <class StoreResponse, class ProtoResponse>
+store::KvStore::Callback<StoreResponse> FinishWith(const EtcdServiceContext& context,
+                                                   ::grpc::ServerUnaryReactor* reactor,
+                                                   ProtoResponse* response) {
+  return [&context, reactor, response](absl::StatusOr<StoreResponse> result) {
+    reactor->Finish(Reply(context, result, response));
+  };
 }
 
-::grpc::Status KvService::DeleteRange(::grpc::ServerContext*, const pb::DeleteRangeRequest* request,
-                                      pb::DeleteRangeResponse* response) {
-  return Reply(*context_, context_->store()->DeleteRange(FromProto(*request)), response);
+::grpc::ServerUnaryReactor* KvService::Put(::grpc::CallbackServerContext* call,
+                                           const pb::PutRequest* request,
+                                           pb::PutResponse* response) {
+  ::grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
+  context_->store()->PutAsync(FromProto(*request),
+                              FinishWith<store::PutResponse>(*context_, reactor, response));
+  return reactor;
 }
 
-::grpc::Status KvService::Txn(::grpc::ServerContext*, const pb::TxnRequest* request,
-                              pb::TxnResponse* response) {
-  return Reply(*context_, context_->store()->Txn(FromProto(*request)), response);
+::grpc::ServerUnaryReactor* KvService::DeleteRange(::grpc::CallbackServerContext* call,
+                                                   const pb::DeleteRangeRequest* request,
+                                                   pb::DeleteRangeResponse* response) {
+  ::grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
+  context_->store()->DeleteRangeAsync(
+      FromProto(*request), FinishWith<store::DeleteRangeResponse>(*context_, reactor, response));
+  return reactor;
+}
+
+::grpc::ServerUnaryReactor* KvService::Txn(::grpc::CallbackServerContext* call,
+                                           const pb::TxnRequest* request,
+                                           pb::TxnResponse* response) {
+  ::grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
+  context_->store()->TxnAsync(FromProto(*request),
+                              FinishWith<store::TxnResponse>(*context_, reactor, response));
+  return reactor;
 }
 
 ::grpc::Status KvService::Compact(::grpc::ServerContext*, const pb::CompactionRequest* request,

@@ -54,19 +54,27 @@ class EtcdServiceContext {
   std::vector<std::string> client_urls_ ABSL_GUARDED_BY(mu_);
 };
 
-class KvService final : public etcdserverpb::KV::Service {
+// Writes (Put, DeleteRange, Txn) use the callback API: the store's writer thread completes them
+// after the group commit, so a write parks no thread while it waits for the WAL sync.
+using KvServiceBase =
+    etcdserverpb::KV::WithCallbackMethod_Put<etcdserverpb::KV::WithCallbackMethod_DeleteRange<
+        etcdserverpb::KV::WithCallbackMethod_Txn<etcdserverpb::KV::Service>>>;
+
+class KvService final : public KvServiceBase {
  public:
   explicit KvService(EtcdServiceContext* context) : context_(context) {}
 
   ::grpc::Status Range(::grpc::ServerContext*, const etcdserverpb::RangeRequest* request,
                        etcdserverpb::RangeResponse* response) override;
-  ::grpc::Status Put(::grpc::ServerContext*, const etcdserverpb::PutRequest* request,
-                     etcdserverpb::PutResponse* response) override;
-  ::grpc::Status DeleteRange(::grpc::ServerContext*,
-                             const etcdserverpb::DeleteRangeRequest* request,
-                             etcdserverpb::DeleteRangeResponse* response) override;
-  ::grpc::Status Txn(::grpc::ServerContext*, const etcdserverpb::TxnRequest* request,
-                     etcdserverpb::TxnResponse* response) override;
+  ::grpc::ServerUnaryReactor* Put(::grpc::CallbackServerContext* call,
+                                  const etcdserverpb::PutRequest* request,
+                                  etcdserverpb::PutResponse* response) override;
+  ::grpc::ServerUnaryReactor* DeleteRange(::grpc::CallbackServerContext* call,
+                                          const etcdserverpb::DeleteRangeRequest* request,
+                                          etcdserverpb::DeleteRangeResponse* response) override;
+  ::grpc::ServerUnaryReactor* Txn(::grpc::CallbackServerContext* call,
+                                  const etcdserverpb::TxnRequest* request,
+                                  etcdserverpb::TxnResponse* response) override;
   ::grpc::Status Compact(::grpc::ServerContext*, const etcdserverpb::CompactionRequest* request,
                          etcdserverpb::CompactionResponse* response) override;
 

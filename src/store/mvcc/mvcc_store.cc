@@ -143,41 +143,49 @@ void MvccStore::Impl::Stop() {
   }
 }
 
-WriteResult MvccStore::Impl::Submit(WriteRequest request) {
-  if (RequestBytes(request) > options_.max_request_bytes) return ErrRequestTooLarge();
-  PendingWrite pending{.request = std::move(request)};
-  std::future<void> done = pending.done.get_future();
+void MvccStore::Impl::SubmitAsync(WriteRequest request, std::function<void(WriteResult)> done) {
+  if (RequestBytes(request) > options_.max_request_bytes) return done(ErrRequestTooLarge());
   {
     std::lock_guard lock(queue_mu_);
-    if (stopping_) return ErrStopped();
-    queue_.push_back(&pending);
+    if (!stopping_) {
+      queue_.push_back(std::make_unique<PendingWrite>(
+          PendingWrite{.request = std::move(request), .done = std::move(done)}));
+      queue_cv_.notify_one();
+      return;
+    }
   }
-  queue_cv_.notify_one();
-  done.wait();
-  return std::move(pending.result);
+  done(ErrStopped());
+}
+
+WriteResult MvccStore::Impl::Submit(WriteRequest request) {
+  std::promise<WriteResult> result;
+  std::future<WriteResult> future = result.get_future();
+  SubmitAsync(std::move(request), [&result](WriteResult r) { result.set_value(std::move(r)); });
+  return future.get();
 }
 
 void MvccStore::Impl::WriterLoop() {
-  std::vector<PendingWrite*> batch;
+  std::vector<std::unique_ptr<PendingWrite>> batch;
   while (true) {
     {
       std::unique_lock lock(queue_mu_);
       queue_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping, and everything queued has been written
-      batch.assign(queue_.begin(), queue_.end());
+      batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.end()));
       queue_.clear();
     }
     CommitBatch(batch);
-    for (PendingWrite* w : batch) w->done.set_value();
+    for (auto& w : batch) w->done(std::move(w->result));
+    batch.clear();
   }
 }
 
-void MvccStore::Impl::CommitBatch(std::vector<PendingWrite*>& batch) {
+void MvccStore::Impl::CommitBatch(std::vector<std::unique_ptr<PendingWrite>>& batch) {
   BatchState st;
   st.with_prev_kv = hub_->wants_prev_kv();
   {
     std::unique_lock lock(index_mu_);
-    for (PendingWrite* w : batch) {
+    for (auto& w : batch) {
       size_t undo_mark = st.undo.size();
       size_t event_mark = st.events.size();
       int64_t rev_before = current_rev_;
@@ -208,7 +216,7 @@ void MvccStore::Impl::CommitBatch(std::vector<PendingWrite*>& batch) {
         for (auto undo = st.undo.rbegin(); undo != st.undo.rend(); ++undo) (*undo)();
         current_rev_ = committed_rev_.load();
       }
-      for (PendingWrite* w : batch) {
+      for (auto& w : batch) {
         if (w->result.ok()) w->result = ErrBackend(s.ToString());
       }
       if (s.IsNoSpace()) nospace_alarm_ = true;
@@ -216,7 +224,7 @@ void MvccStore::Impl::CommitBatch(std::vector<PendingWrite*>& batch) {
       return;
     }
   }
-  for (PendingWrite* w : batch) {
+  for (auto& w : batch) {
     if (w->result.ok()) ++stats_.committed_requests_total;
   }
   committed_rev_ = current_rev_;
@@ -392,6 +400,26 @@ absl::StatusOr<DeleteRangeResponse> MvccStore::DeleteRange(const DeleteRangeRequ
 absl::StatusOr<TxnResponse> MvccStore::Txn(const TxnRequest& request) {
   if (absl::Status s = ValidateTxn(request, kMaxTxnOps); !s.ok()) return s;
   return Take<TxnResponse>(impl_->Submit(request));
+}
+
+void MvccStore::PutAsync(const PutRequest& request, Callback<PutResponse> done) {
+  if (absl::Status s = ValidatePut(request); !s.ok()) return done(s);
+  impl_->SubmitAsync(
+      request, [done = std::move(done)](WriteResult r) { done(Take<PutResponse>(std::move(r))); });
+}
+
+void MvccStore::DeleteRangeAsync(const DeleteRangeRequest& request,
+                                 Callback<DeleteRangeResponse> done) {
+  if (absl::Status s = ValidateDelete(request); !s.ok()) return done(s);
+  impl_->SubmitAsync(request, [done = std::move(done)](WriteResult r) {
+    done(Take<DeleteRangeResponse>(std::move(r)));
+  });
+}
+
+void MvccStore::TxnAsync(const TxnRequest& request, Callback<TxnResponse> done) {
+  if (absl::Status s = ValidateTxn(request, kMaxTxnOps); !s.ok()) return done(s);
+  impl_->SubmitAsync(
+      request, [done = std::move(done)](WriteResult r) { done(Take<TxnResponse>(std::move(r))); });
 }
 
 absl::StatusOr<CompactResponse> MvccStore::Compact(int64_t revision, bool physical) {

@@ -74,6 +74,10 @@ class MvccStore final : public KvStore {
   absl::StatusOr<DeleteRangeResponse> DeleteRange(const DeleteRangeRequest& request) override;
   absl::StatusOr<TxnResponse> Txn(const TxnRequest& request) override;
   absl::StatusOr<CompactResponse> Compact(int64_t revision, bool physical) override;
+  void PutAsync(const PutRequest& request, Callback<PutResponse> done) override;
+  void DeleteRangeAsync(const DeleteRangeRequest& request,
+                        Callback<DeleteRangeResponse> done) override;
+  void TxnAsync(const TxnRequest& request, Callback<TxnResponse> done) override;
   absl::StatusOr<LeaseGrantResponse> LeaseGrant(int64_t id, int64_t ttl_seconds) override;
   absl::StatusOr<int64_t> LeaseRevoke(int64_t id) override;
   absl::StatusOr<LeaseKeepAliveResponse> LeaseKeepAlive(int64_t id) override;

@@ -48,11 +48,11 @@ using WriteRequest = std::variant<PutRequest, DeleteRangeRequest, TxnRequest, Co
 using WriteResult = absl::StatusOr<std::variant<PutResponse, DeleteRangeResponse, TxnResponse,
                                                 CompactResponse, LeaseGrantResponse, int64_t>>;
 
-// A request waiting for the writer thread; the caller waits on `done`.
+// A request waiting for the writer thread, which calls `done` once the batch is durable.
 struct PendingWrite {
   WriteRequest request;
+  std::function<void(WriteResult)> done;
   WriteResult result = absl::UnknownError("not applied");
-  std::promise<void> done;
 };
 
 // One write request being applied: the revision it writes at and how many changes it made.
@@ -92,7 +92,9 @@ class MvccStore::Impl {
   WriteResult Apply(const WriteRequest& request, BatchState* st);
 
   // --- mvcc_store.cc ---
-  WriteResult Submit(WriteRequest request);
+  // Queues a write for the writer thread; `done` runs once it is durable or has failed.
+  void SubmitAsync(WriteRequest request, std::function<void(WriteResult)> done);
+  WriteResult Submit(WriteRequest request);  // SubmitAsync, waiting for the result
   absl::StatusOr<LeaseKeepAliveResponse> LeaseKeepAlive(int64_t id);
   absl::StatusOr<LeaseTimeToLiveResponse> LeaseTimeToLive(int64_t id, bool keys);
   std::vector<int64_t> LeaseList();
@@ -142,7 +144,7 @@ class MvccStore::Impl {
 
   // mvcc_store.cc
   void WriterLoop();
-  void CommitBatch(std::vector<PendingWrite*>& batch);
+  void CommitBatch(std::vector<std::unique_ptr<PendingWrite>>& batch);
   void MaintenanceLoop();
   int64_t BackendSize();
 
@@ -163,7 +165,7 @@ class MvccStore::Impl {
   // The writer's queue: callers append and wait, the writer takes everything queued at once.
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;
-  std::deque<PendingWrite*> queue_;
+  std::deque<std::unique_ptr<PendingWrite>> queue_;
   bool stopping_ = false;
 
   std::atomic<bool> nospace_alarm_{false};
