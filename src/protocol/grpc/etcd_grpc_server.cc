@@ -68,9 +68,9 @@ absl::Status EtcdGrpcServer::Start() {
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
                              kMinClientPingIntervalMs);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
-  // Unary writes block their sync-server thread until the group commit is durable. With the
-  // default of 2 idle pollers, gRPC creates and destroys a thread for most calls under load;
-  // keeping up to kMaxIdlePollers idle threads lets concurrent writers reuse them.
+  // The sync unary calls (reads, lease grant and revoke) hold a thread each. With the default
+  // of 2 idle pollers, gRPC creates and destroys a thread for most calls under load; keeping up
+  // to kMaxIdlePollers idle threads lets concurrent callers reuse them.
   builder.SetSyncServerOption(::grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
                               kMaxIdlePollers);
 
