@@ -51,8 +51,12 @@ RespConnection::~RespConnection() {
   cache_->stats().net_output_bytes.fetch_add(bytes_out_, std::memory_order_relaxed);
 }
 
+// Deliver, Wake and Kill may race with the connection's end: a connection being destroyed is
+// skipped (weak_from_this), never resurrected.
 void RespConnection::Deliver(std::string bytes) {
-  asio::post(socket_.get_executor(), [self = shared_from_this(), bytes = std::move(bytes)] {
+  std::shared_ptr<RespConnection> self = weak_from_this().lock();
+  if (self == nullptr) return;
+  asio::post(socket_.get_executor(), [self = std::move(self), bytes = std::move(bytes)] {
     if (self->closed_) return;
     self->out_.append(bytes);
     self->StartFlush();
@@ -60,14 +64,18 @@ void RespConnection::Deliver(std::string bytes) {
 }
 
 void RespConnection::Wake() {
-  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+  std::shared_ptr<RespConnection> self = weak_from_this().lock();
+  if (self == nullptr) return;
+  asio::post(socket_.get_executor(), [self = std::move(self)] {
     self->wake_pending_ = true;
     self->timer_.cancel();
   });
 }
 
 void RespConnection::Kill() {
-  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->Close(); });
+  std::shared_ptr<RespConnection> self = weak_from_this().lock();
+  if (self == nullptr) return;
+  asio::post(socket_.get_executor(), [self = std::move(self)] { self->Close(); });
 }
 
 void RespConnection::Close() {
@@ -152,6 +160,9 @@ asio::awaitable<void> RespConnection::Run() {
     }
   }
   Close();
+  // Leave the registries while this object is still owned, so no publisher can reach it after.
+  cache_->UnregisterClient(this);
+  registered_ = false;
 }
 
 asio::awaitable<bool> RespConnection::ProcessInput() {
