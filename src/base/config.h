@@ -71,9 +71,9 @@ struct StoreConfig {
 
 // Identity and access (src/auth): users, roles, client credentials, JWTs, audit.
 struct AuthConfig {
-  bool enabled;                             // AIO's own APIs require a token
-  std::chrono::milliseconds token_ttl;      // lifetime of an access token
-  std::string initial_admin_password;       // "" = random, written to data_dir
+  bool enabled;                         // AIO's own APIs require a token
+  std::chrono::milliseconds token_ttl;  // lifetime of an access token
+  std::string initial_admin_password;   // "" = random, written to data_dir
   std::chrono::milliseconds audit_retention;
 };
 

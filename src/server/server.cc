@@ -226,8 +226,9 @@ absl::Status Server::Start() {
   if (nats_ != nullptr) {
     mq_api_ = std::make_unique<protocol::http::MqApi>(mq_broker_.get(), nats_.get());
     mq_api_->Register(router);
-    http_api_->AddMetrics(
-        [api = mq_api_.get()](protocol::http::MetricsWriter& writer) { api->WriteMetrics(writer); });
+    http_api_->AddMetrics([api = mq_api_.get()](protocol::http::MetricsWriter& writer) {
+      api->WriteMetrics(writer);
+    });
   }
   if (cache_ != nullptr) {
     http_api_->AddMetrics([cache = cache_.get()](protocol::http::MetricsWriter& writer) {

@@ -12,18 +12,18 @@
 #include <string_view>
 
 #include "absl/status/status.h"
+#include "auth/auth_service.h"
 #include "base/config.h"
+#include "cache/cache.h"
 #include "mq/broker.h"
 #include "net/http_server.h"
 #include "net/io_pool.h"
 #include "protocol/grpc/etcd_grpc_server.h"
-#include "auth/auth_service.h"
 #include "protocol/http/auth_api.h"
 #include "protocol/http/http_api.h"
 #include "protocol/http/mq_api.h"
 #include "protocol/nats/nats_server.h"
 #include "protocol/resp/resp_server.h"
-#include "cache/cache.h"
 #include "store/mvcc/mvcc_store.h"
 
 namespace aio::server {
@@ -49,11 +49,11 @@ class Server {
 
   // Ports actually bound (port 0 in the config picks a free one); 0 before Start().
   struct Ports {
-    int etcd = 0;  // store.etcd_compat_port
-    int grpc = 0;  // protocol.port
-    int http = 0;  // network.http_port
-    int mq = 0;    // mq.port (0 when mq.enabled is false)
-    int cache = 0; // cache.port (0 when cache.enabled is false)
+    int etcd = 0;   // store.etcd_compat_port
+    int grpc = 0;   // protocol.port
+    int http = 0;   // network.http_port
+    int mq = 0;     // mq.port (0 when mq.enabled is false)
+    int cache = 0;  // cache.port (0 when cache.enabled is false)
   };
   Ports ports() const { return ports_; }
 
