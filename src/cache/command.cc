@@ -236,4 +236,43 @@ bool ParseExpireOption(CommandContext& ctx, size_t i, int64_t unit_ms, bool abso
   return true;
 }
 
+void FinishStore(CommandContext& ctx, std::string_view dst, uint32_t cls, std::string_view event,
+                 int64_t stored) {
+  if (stored > 0) {
+    ctx.Notify(cls, event, dst);
+  } else {
+    ctx.Notify(kNotifyGeneric, "del", dst);
+  }
+  ctx.rb.Int(stored);
+}
+
+bool ParseTimeoutArg(CommandContext& ctx, size_t i, int64_t* timeout_ms) {
+  double seconds = 0;
+  if (!ParseDouble(ctx.arg(i), &seconds) || std::isinf(seconds)) {
+    ctx.rb.Error(errors::kTimeout);
+    return false;
+  }
+  if (seconds < 0) {
+    ctx.rb.Error(errors::kTimeoutNegative);
+    return false;
+  }
+  *timeout_ms = static_cast<int64_t>(std::ceil(seconds * 1000));
+  return true;
+}
+
+bool ParsePopCount(CommandContext& ctx, std::string_view too_many_args, int64_t* count) {
+  if (ctx.argc() > 3) {
+    ctx.rb.Error(too_many_args);
+    return false;
+  }
+  if (ctx.argc() == 3) {
+    if (!ctx.IntArg(2, count, errors::kPositive)) return false;
+    if (*count < 0) {
+      ctx.rb.Error(errors::kPositive);
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace aio::cache

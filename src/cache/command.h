@@ -91,6 +91,23 @@ bool GlobMatch(std::string_view pattern, std::string_view text, bool nocase = fa
 std::string ToLower(std::string_view text);
 std::string ToUpper(std::string_view text);
 
+// The NX XX GT LT conditions of EXPIRE and ZADD.
+struct UpdateConditions {
+  bool nx = false, xx = false, gt = false, lt = false;
+
+  // Sets the flag `opt` names (any case); false when it names none of the four.
+  bool Parse(std::string_view opt) {
+    bool* flag = EqualsIgnoreCase(opt, "nx")   ? &nx
+                 : EqualsIgnoreCase(opt, "xx") ? &xx
+                 : EqualsIgnoreCase(opt, "gt") ? &gt
+                 : EqualsIgnoreCase(opt, "lt") ? &lt
+                                               : nullptr;
+    if (flag == nullptr) return false;
+    *flag = true;
+    return true;
+  }
+};
+
 // Keyspace-notification classes (notify-keyspace-events letters).
 enum NotifyClass : uint32_t {
   kNotifyGeneric = 1 << 0,   // g
@@ -169,5 +186,44 @@ class CommandContext {
 // Handlers that parse the same options: `EX|PX|EXAT|PXAT n` into an absolute Unix ms.
 bool ParseExpireOption(CommandContext& ctx, size_t i, int64_t unit_ms, bool absolute,
                        int64_t* when_ms);
+
+// HDEL SREM ZREM: removes args[2..] from the aggregate of `type` at args[1]. `erase(object,
+// element)` removes one element and returns the bytes it freed, or 0 when it was absent. Notifies
+// `event` (class `cls`) when any was removed, deletes an emptied aggregate, replies the count.
+template <typename EraseFn>
+void RemoveElements(CommandContext& ctx, Type type, uint32_t cls, std::string_view event,
+                    EraseFn erase) {
+  const std::string_view key = ctx.arg(1);
+  bool wrong = false;
+  Object* object = ctx.LookupTyped(key, type, &wrong);
+  if (wrong) return;
+  int64_t removed = 0;
+  if (object != nullptr) {
+    for (size_t i = 2; i < ctx.argc(); ++i) {
+      const int64_t freed = erase(object, ctx.arg(i));
+      if (freed == 0) continue;
+      ++removed;
+      ctx.Charge(key, object, -freed);
+    }
+    if (removed > 0) ctx.Notify(cls, event, key);
+    ctx.DeleteIfEmpty(key, object);
+  }
+  ctx.rb.Int(removed);
+}
+
+// The end of a *STORE command (SINTERSTORE SUNIONSTORE SDIFFSTORE ZUNIONSTORE ZINTERSTORE) that
+// replaced `dst` with `stored` elements: notifies `event` (class `cls`), or "del" when the result
+// was empty, and replies the count.
+void FinishStore(CommandContext& ctx, std::string_view dst, uint32_t cls, std::string_view event,
+                 int64_t stored);
+
+// A blocking command's timeout at args[i] (seconds, fractional) into ms; 0 = forever. Replies
+// kTimeout or kTimeoutNegative and returns false when it is not a valid timeout.
+bool ParseTimeoutArg(CommandContext& ctx, size_t i, int64_t* timeout_ms);
+
+// The optional non-negative count at args[2] of LPOP RPOP SPOP ZPOPMIN ZPOPMAX; *count is left as
+// is when absent. Replies `too_many_args` for more than one extra argument, kPositive for a bad
+// count, and returns false.
+bool ParsePopCount(CommandContext& ctx, std::string_view too_many_args, int64_t* count);
 
 }  // namespace aio::cache

@@ -2,6 +2,7 @@
 // EXPIRETIME PEXPIRETIME PERSIST RANDOMKEY TOUCH OBJECT.
 #include "cache/cache.h"
 #include "cache/families.h"
+#include "cache/scan.h"
 #include "fmt/format.h"
 
 namespace aio::cache {
@@ -53,40 +54,18 @@ void GenericFamily::Scan(CommandContext& ctx) {
       return;
     }
   }
-  std::string_view pattern;
-  int64_t count = 10;
-  std::string_view type;
-  for (size_t i = 2; i < ctx.argc(); i += 2) {
-    if (i + 1 >= ctx.argc()) {
-      ctx.rb.Error(errors::kSyntax);
-      return;
-    }
-    if (EqualsIgnoreCase(ctx.arg(i), "match")) {
-      pattern = ctx.arg(i + 1);
-    } else if (EqualsIgnoreCase(ctx.arg(i), "count")) {
-      if (!ctx.IntArg(i + 1, &count)) return;
-      if (count < 1) {
-        ctx.rb.Error(errors::kSyntax);
-        return;
-      }
-    } else if (EqualsIgnoreCase(ctx.arg(i), "type")) {
-      type = ctx.arg(i + 1);
-    } else {
-      ctx.rb.Error(errors::kSyntax);
-      return;
-    }
-  }
+  ScanArgs scan;
+  if (!ParseScanArgs(ctx, 2, {.type = true}, &scan)) return;
   std::vector<std::string> keys;
   const uint64_t next =
-      ctx.ks.Scan(ctx.db(), cursor, static_cast<size_t>(count), ctx.now_ms,
+      ctx.ks.Scan(ctx.db(), cursor, static_cast<size_t>(scan.count), ctx.now_ms,
                   [&](const std::string& key, Object& object) {
-                    if (!pattern.empty() && !GlobMatch(pattern, key)) return;
-                    if (!type.empty() && !EqualsIgnoreCase(type, TypeName(object.type()))) return;
+                    if (!scan.Matches(key)) return;
+                    if (!scan.type.empty() && !EqualsIgnoreCase(scan.type, TypeName(object.type())))
+                      return;
                     keys.push_back(key);
                   });
-  ctx.rb.Array(2);
-  ctx.rb.Bulk(std::to_string(next));
-  ctx.rb.Array(static_cast<int64_t>(keys.size()));
+  ReplyScanHead(ctx, std::to_string(next), keys.size());
   for (const std::string& key : keys) ctx.rb.Bulk(key);
 }
 
@@ -126,6 +105,43 @@ void RenameImpl(CommandContext& ctx, bool nx) {
   }
 }
 
+// COPY's DB and MOVE's db at args[i]: replies kNotInteger or kDbIndex and returns false.
+bool DbArg(CommandContext& ctx, size_t i, int64_t* db) {
+  if (!ctx.IntArg(i, db)) return false;
+  if (*db < 0 || *db >= ctx.ks.databases()) {
+    ctx.rb.Error(errors::kDbIndex);
+    return false;
+  }
+  return true;
+}
+
+// COPY / MOVE's last step: stores `object` as `key` in database `db` with `expire_ms` (< 0: none),
+// keeps its memory charge and replies 1.
+void PutInDb(CommandContext& ctx, int db, std::string_view key, Object object, int64_t expire_ms) {
+  const int64_t bytes = object.bytes;
+  Object& stored = ctx.ks.Put(db, key, std::move(object));
+  if (stored.type() != Type::kString) ctx.ks.Charge(key, stored, bytes - stored.bytes);
+  if (expire_ms >= 0) ctx.ks.SetExpire(db, key, expire_ms);
+  ctx.cache.KeyModified(db, key, &ctx.client);
+  ctx.rb.Int(1);
+}
+
+// TTL / EXPIRETIME's common part: *when_ms is the absolute expiry (Unix ms) of the key at args[1].
+// Replies -2 for a missing key, -1 for a key without TTL, and returns false.
+bool ExpireOf(CommandContext& ctx, int64_t* when_ms) {
+  const std::string_view key = ctx.arg(1);
+  if (ctx.Lookup(key) == nullptr) {
+    ctx.rb.Int(-2);
+    return false;
+  }
+  *when_ms = ctx.ks.GetExpire(ctx.db(), key);
+  if (*when_ms < 0) {
+    ctx.rb.Int(-1);
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 void GenericFamily::Rename(CommandContext& ctx) { RenameImpl(ctx, false); }
@@ -138,11 +154,7 @@ void GenericFamily::Copy(CommandContext& ctx) {
     if (EqualsIgnoreCase(ctx.arg(i), "replace")) {
       replace = true;
     } else if (EqualsIgnoreCase(ctx.arg(i), "db") && i + 1 < ctx.argc()) {
-      if (!ctx.IntArg(++i, &db)) return;
-      if (db < 0 || db >= ctx.ks.databases()) {
-        ctx.rb.Error(errors::kDbIndex);
-        return;
-      }
+      if (!DbArg(ctx, ++i, &db)) return;
     } else {
       ctx.rb.Error(errors::kSyntax);
       return;
@@ -165,22 +177,12 @@ void GenericFamily::Copy(CommandContext& ctx) {
     return;
   }
   const int64_t expire = ctx.ks.GetExpire(ctx.db(), src);
-  Object copy = object->Clone();
-  const int64_t bytes = copy.bytes;
-  Object& stored = ctx.ks.Put(target, dst, std::move(copy));
-  if (stored.type() != Type::kString) ctx.ks.Charge(dst, stored, bytes - stored.bytes);
-  if (expire >= 0) ctx.ks.SetExpire(target, dst, expire);
-  ctx.cache.KeyModified(target, dst, &ctx.client);
-  ctx.rb.Int(1);
+  PutInDb(ctx, target, dst, object->Clone(), expire);
 }
 
 void GenericFamily::Move(CommandContext& ctx) {
   int64_t db = 0;
-  if (!ctx.IntArg(2, &db)) return;
-  if (db < 0 || db >= ctx.ks.databases()) {
-    ctx.rb.Error(errors::kDbIndex);
-    return;
-  }
+  if (!DbArg(ctx, 2, &db)) return;
   if (db == ctx.db()) {
     ctx.rb.Error("ERR source and destination objects are the same");
     return;
@@ -194,34 +196,21 @@ void GenericFamily::Move(CommandContext& ctx) {
   Object object;
   int64_t expire = -1;
   ctx.ks.Take(ctx.db(), key, &object, &expire);
-  const int64_t bytes = object.bytes;
-  Object& stored = ctx.ks.Put(target, key, std::move(object));
-  if (stored.type() != Type::kString) ctx.ks.Charge(key, stored, bytes - stored.bytes);
-  if (expire >= 0) ctx.ks.SetExpire(target, key, expire);
-  ctx.cache.KeyModified(target, key, &ctx.client);
-  ctx.rb.Int(1);
+  PutInDb(ctx, target, key, std::move(object), expire);
 }
 
 void GenericFamily::Expire(CommandContext& ctx) {
   const std::string name = ctx.spec->name;
   const int64_t unit = name[0] == 'p' ? 1 : 1000;
   const bool absolute = name.ends_with("at");
-  bool nx = false, xx = false, gt = false, lt = false;
+  UpdateConditions conditions;
   for (size_t i = 3; i < ctx.argc(); ++i) {
-    std::string_view opt = ctx.arg(i);
-    if (EqualsIgnoreCase(opt, "nx"))
-      nx = true;
-    else if (EqualsIgnoreCase(opt, "xx"))
-      xx = true;
-    else if (EqualsIgnoreCase(opt, "gt"))
-      gt = true;
-    else if (EqualsIgnoreCase(opt, "lt"))
-      lt = true;
-    else {
-      ctx.rb.Error(fmt::format("ERR Unsupported option {}", opt));
+    if (!conditions.Parse(ctx.arg(i))) {
+      ctx.rb.Error(fmt::format("ERR Unsupported option {}", ctx.arg(i)));
       return;
     }
   }
+  const auto [nx, xx, gt, lt] = conditions;
   if (nx && (xx || gt || lt)) {
     ctx.rb.Error("ERR NX and XX, GT or LT options at the same time are not compatible");
     return;
@@ -262,31 +251,15 @@ void GenericFamily::Expire(CommandContext& ctx) {
 }
 
 void GenericFamily::Ttl(CommandContext& ctx) {
-  const std::string_view key = ctx.arg(1);
-  if (ctx.Lookup(key) == nullptr) {
-    ctx.rb.Int(-2);
-    return;
-  }
-  const int64_t when = ctx.ks.GetExpire(ctx.db(), key);
-  if (when < 0) {
-    ctx.rb.Int(-1);
-    return;
-  }
+  int64_t when = 0;
+  if (!ExpireOf(ctx, &when)) return;
   const int64_t left = std::max<int64_t>(0, when - ctx.now_ms);
   ctx.rb.Int(ctx.spec->name[0] == 'p' ? left : (left + 500) / 1000);
 }
 
 void GenericFamily::ExpireTime(CommandContext& ctx) {
-  const std::string_view key = ctx.arg(1);
-  if (ctx.Lookup(key) == nullptr) {
-    ctx.rb.Int(-2);
-    return;
-  }
-  const int64_t when = ctx.ks.GetExpire(ctx.db(), key);
-  if (when < 0) {
-    ctx.rb.Int(-1);
-    return;
-  }
+  int64_t when = 0;
+  if (!ExpireOf(ctx, &when)) return;
   ctx.rb.Int(ctx.spec->name[0] == 'p' ? when : when / 1000);
 }
 

@@ -5,6 +5,8 @@
 
 #include "cache/cache.h"
 #include "cache/families.h"
+#include "cache/sample.h"
+#include "cache/scan.h"
 
 namespace aio::cache {
 namespace {
@@ -19,6 +21,13 @@ Object* ReadHash(CommandContext& ctx, bool* wrong) {
   return ctx.ReadTyped(ctx.arg(1), Type::kHash, wrong);
 }
 
+// The value of `field` in `object` (a hash, or null), or null.
+const std::string* FindField(Object* object, std::string_view field) {
+  if (object == nullptr) return nullptr;
+  auto it = object->hash().find(field);
+  return it == object->hash().end() ? nullptr : &it->second;
+}
+
 // Sets field to value; returns true when the field is new.
 bool SetField(CommandContext& ctx, std::string_view key, Object* object, std::string_view field,
               std::string_view value) {
@@ -28,6 +37,29 @@ bool SetField(CommandContext& ctx, std::string_view key, Object* object, std::st
   it->second.assign(value);
   ctx.Charge(key, object, FieldBytes(field, value) - before);
   return inserted;
+}
+
+// Fails HINCRBY / HINCRBYFLOAT: replies `error` and drops the hash if the command created it.
+void FailIncr(CommandContext& ctx, std::string_view key, Object* object, std::string_view error) {
+  ctx.rb.Error(error);
+  ctx.DeleteIfEmpty(key, object);
+}
+
+// HINCRBY / HINCRBYFLOAT's target: the hash at args[1] (created when absent) with *value set to
+// the number in field args[2] (left as is when the field is absent). nullptr after replying
+// WRONGTYPE, or `not_a_number` when the field does not parse.
+template <typename T>
+Object* IncrTarget(CommandContext& ctx, bool (*parse)(std::string_view, T*),
+                   std::string_view not_a_number, T* value) {
+  const std::string_view key = ctx.arg(1);
+  Object* object = ctx.LookupOrCreate<HashValue>(key, Type::kHash);
+  if (object == nullptr) return nullptr;
+  auto it = object->hash().find(ctx.arg(2));
+  if (it != object->hash().end() && !parse(it->second, value)) {
+    FailIncr(ctx, key, object, not_a_number);
+    return nullptr;
+  }
+  return object;
 }
 
 }  // namespace
@@ -70,14 +102,11 @@ void HashFamily::HGet(CommandContext& ctx) {
   bool wrong = false;
   Object* object = ReadHash(ctx, &wrong);
   if (wrong) return;
-  if (object != nullptr) {
-    auto it = object->hash().find(ctx.arg(2));
-    if (it != object->hash().end()) {
-      ctx.rb.Bulk(it->second);
-      return;
-    }
+  if (const std::string* value = FindField(object, ctx.arg(2))) {
+    ctx.rb.Bulk(*value);
+  } else {
+    ctx.rb.Null();
   }
-  ctx.rb.Null();
 }
 
 void HashFamily::HMGet(CommandContext& ctx) {
@@ -86,35 +115,23 @@ void HashFamily::HMGet(CommandContext& ctx) {
   if (wrong) return;
   ctx.rb.Array(static_cast<int64_t>(ctx.argc() - 2));
   for (size_t i = 2; i < ctx.argc(); ++i) {
-    if (object != nullptr) {
-      auto it = object->hash().find(ctx.arg(i));
-      if (it != object->hash().end()) {
-        ctx.rb.Bulk(it->second);
-        continue;
-      }
+    if (const std::string* value = FindField(object, ctx.arg(i))) {
+      ctx.rb.Bulk(*value);
+    } else {
+      ctx.rb.Null();
     }
-    ctx.rb.Null();
   }
 }
 
 void HashFamily::HDel(CommandContext& ctx) {
-  const std::string_view key = ctx.arg(1);
-  bool wrong = false;
-  Object* object = ctx.LookupTyped(key, Type::kHash, &wrong);
-  if (wrong) return;
-  int64_t deleted = 0;
-  if (object != nullptr) {
-    for (size_t i = 2; i < ctx.argc(); ++i) {
-      auto it = object->hash().find(ctx.arg(i));
-      if (it == object->hash().end()) continue;
-      ctx.Charge(key, object, -FieldBytes(it->first, it->second));
-      object->hash().erase(it);
-      ++deleted;
-    }
-    if (deleted > 0) ctx.Notify(kNotifyHash, "hdel", key);
-    ctx.DeleteIfEmpty(key, object);
-  }
-  ctx.rb.Int(deleted);
+  RemoveElements(ctx, Type::kHash, kNotifyHash, "hdel",
+                 [](Object* object, std::string_view field) -> int64_t {
+                   auto it = object->hash().find(field);
+                   if (it == object->hash().end()) return 0;
+                   const int64_t freed = FieldBytes(it->first, it->second);
+                   object->hash().erase(it);
+                   return freed;
+                 });
 }
 
 void HashFamily::HExists(CommandContext& ctx) {
@@ -161,18 +178,11 @@ void HashFamily::HIncrBy(CommandContext& ctx) {
   int64_t by = 0;
   if (!ctx.IntArg(3, &by)) return;
   const std::string_view key = ctx.arg(1);
-  Object* object = ctx.LookupOrCreate<HashValue>(key, Type::kHash);
-  if (object == nullptr) return;
   int64_t value = 0;
-  auto it = object->hash().find(ctx.arg(2));
-  if (it != object->hash().end() && !ParseInt(it->second, &value)) {
-    ctx.rb.Error("ERR hash value is not an integer");
-    ctx.DeleteIfEmpty(key, object);
-    return;
-  }
+  Object* object = IncrTarget(ctx, &ParseInt, "ERR hash value is not an integer", &value);
+  if (object == nullptr) return;
   if (__builtin_add_overflow(value, by, &value)) {
-    ctx.rb.Error(errors::kOverflow);
-    ctx.DeleteIfEmpty(key, object);
+    FailIncr(ctx, key, object, errors::kOverflow);
     return;
   }
   SetField(ctx, key, object, ctx.arg(2), std::to_string(value));
@@ -184,19 +194,12 @@ void HashFamily::HIncrByFloat(CommandContext& ctx) {
   double by = 0;
   if (!ctx.DoubleArg(3, &by)) return;
   const std::string_view key = ctx.arg(1);
-  Object* object = ctx.LookupOrCreate<HashValue>(key, Type::kHash);
-  if (object == nullptr) return;
   double value = 0;
-  auto it = object->hash().find(ctx.arg(2));
-  if (it != object->hash().end() && !ParseDouble(it->second, &value)) {
-    ctx.rb.Error("ERR hash value is not a float");
-    ctx.DeleteIfEmpty(key, object);
-    return;
-  }
+  Object* object = IncrTarget(ctx, &ParseDouble, "ERR hash value is not a float", &value);
+  if (object == nullptr) return;
   value += by;
   if (std::isnan(value) || std::isinf(value)) {
-    ctx.rb.Error("ERR increment would produce NaN or Infinity");
-    ctx.DeleteIfEmpty(key, object);
+    FailIncr(ctx, key, object, "ERR increment would produce NaN or Infinity");
     return;
   }
   const std::string text = protocol::resp::ReplyBuilder::FormatDouble(value);
@@ -209,37 +212,13 @@ void HashFamily::HStrLen(CommandContext& ctx) {
   bool wrong = false;
   Object* object = ReadHash(ctx, &wrong);
   if (wrong) return;
-  if (object != nullptr) {
-    auto it = object->hash().find(ctx.arg(2));
-    if (it != object->hash().end()) {
-      ctx.rb.Int(static_cast<int64_t>(it->second.size()));
-      return;
-    }
-  }
-  ctx.rb.Int(0);
+  const std::string* value = FindField(object, ctx.arg(2));
+  ctx.rb.Int(value == nullptr ? 0 : static_cast<int64_t>(value->size()));
 }
 
 void HashFamily::HScan(CommandContext& ctx) {
-  std::string_view pattern;
-  for (size_t i = 3; i < ctx.argc(); i += 2) {
-    if (i + 1 >= ctx.argc()) {
-      ctx.rb.Error(errors::kSyntax);
-      return;
-    }
-    int64_t count = 0;
-    if (EqualsIgnoreCase(ctx.arg(i), "match")) {
-      pattern = ctx.arg(i + 1);
-    } else if (EqualsIgnoreCase(ctx.arg(i), "count")) {
-      if (!ctx.IntArg(i + 1, &count)) return;
-      if (count < 1) {
-        ctx.rb.Error(errors::kSyntax);
-        return;
-      }
-    } else {
-      ctx.rb.Error(errors::kSyntax);
-      return;
-    }
-  }
+  ScanArgs scan;
+  if (!ParseScanArgs(ctx, 3, {}, &scan)) return;
   bool wrong = false;
   Object* object = ReadHash(ctx, &wrong);
   if (wrong) return;
@@ -247,12 +226,10 @@ void HashFamily::HScan(CommandContext& ctx) {
   std::vector<const std::pair<const std::string, std::string>*> out;
   if (object != nullptr) {
     for (const auto& entry : object->hash()) {
-      if (pattern.empty() || GlobMatch(pattern, entry.first)) out.push_back(&entry);
+      if (scan.Matches(entry.first)) out.push_back(&entry);
     }
   }
-  ctx.rb.Array(2);
-  ctx.rb.Bulk("0");
-  ctx.rb.Array(static_cast<int64_t>(out.size() * 2));
+  ReplyScanHead(ctx, "0", out.size() * 2);
   for (const auto* entry : out) {
     ctx.rb.Bulk(entry->first);
     ctx.rb.Bulk(entry->second);
@@ -260,45 +237,24 @@ void HashFamily::HScan(CommandContext& ctx) {
 }
 
 void HashFamily::HRandField(CommandContext& ctx) {
-  int64_t count = 1;
-  const bool has_count = ctx.argc() >= 3;
-  bool with_values = false;
-  if (has_count && !ctx.IntArg(2, &count)) return;
-  if (ctx.argc() == 4) {
-    if (!EqualsIgnoreCase(ctx.arg(3), "withvalues")) {
-      ctx.rb.Error(errors::kSyntax);
-      return;
-    }
-    with_values = true;
-  } else if (ctx.argc() > 4) {
-    ctx.rb.Error(errors::kSyntax);
-    return;
-  }
+  SampleArgs args;
+  if (!ParseSampleArgs(ctx, "withvalues", &args)) return;
+  const bool with_values = args.with;
   bool wrong = false;
   Object* object = ReadHash(ctx, &wrong);
   if (wrong) return;
   if (object == nullptr) {
-    if (has_count)
-      ctx.rb.Array(0);
-    else
-      ctx.rb.Null();
+    ReplyEmptySample(ctx, args.has_count);
     return;
   }
   std::vector<const std::pair<const std::string, std::string>*> entries;
   for (const auto& entry : object->hash()) entries.push_back(&entry);
   thread_local std::mt19937_64 rng{std::random_device{}()};
-  if (!has_count) {
+  if (!args.has_count) {
     ctx.rb.Bulk(entries[rng() % entries.size()]->first);
     return;
   }
-  std::vector<const std::pair<const std::string, std::string>*> picked;
-  if (count >= 0) {
-    std::shuffle(entries.begin(), entries.end(), rng);
-    entries.resize(std::min<size_t>(entries.size(), static_cast<size_t>(count)));
-    picked = std::move(entries);
-  } else {
-    for (int64_t i = 0; i < -count; ++i) picked.push_back(entries[rng() % entries.size()]);
-  }
+  const auto picked = Sample(std::move(entries), args.count, rng);
   if (with_values && ctx.rb.resp3()) {
     ctx.rb.Array(static_cast<int64_t>(picked.size()));
     for (const auto* e : picked) {

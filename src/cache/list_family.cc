@@ -14,21 +14,6 @@ int64_t ElementBytes(std::string_view value) {
   return kElementOverhead + static_cast<int64_t>(value.size());
 }
 
-// Parses a blocking timeout (seconds, fractional) into ms; 0 = forever.
-bool TimeoutArg(CommandContext& ctx, size_t i, int64_t* ms) {
-  double seconds = 0;
-  if (!ParseDouble(ctx.arg(i), &seconds) || std::isinf(seconds)) {
-    ctx.rb.Error(errors::kTimeout);
-    return false;
-  }
-  if (seconds < 0) {
-    ctx.rb.Error(errors::kTimeoutNegative);
-    return false;
-  }
-  *ms = static_cast<int64_t>(std::ceil(seconds * 1000));
-  return true;
-}
-
 std::string PopFrom(CommandContext& ctx, std::string_view key, Object* object, bool left) {
   ListValue& list = object->list();
   std::string value = std::move(left ? list.front() : list.back());
@@ -106,17 +91,7 @@ void ListFamily::Pop(CommandContext& ctx) {
   const bool left = ctx.spec->name[0] == 'l';
   const std::string_view key = ctx.arg(1);
   int64_t count = -1;
-  if (ctx.argc() > 3) {
-    ctx.rb.Error(ArityError(ctx.spec->name));
-    return;
-  }
-  if (ctx.argc() == 3) {
-    if (!ctx.IntArg(2, &count, errors::kPositive)) return;
-    if (count < 0) {
-      ctx.rb.Error(errors::kPositive);
-      return;
-    }
-  }
+  if (!ParsePopCount(ctx, ArityError(ctx.spec->name), &count)) return;
   bool wrong = false;
   Object* object = ctx.LookupTyped(key, Type::kList, &wrong);
   if (wrong) return;
@@ -385,7 +360,7 @@ void ListFamily::LMove(CommandContext& ctx) {
 
 void ListFamily::BPop(CommandContext& ctx) {
   int64_t timeout = 0;
-  if (!TimeoutArg(ctx, ctx.argc() - 1, &timeout)) return;
+  if (!ParseTimeoutArg(ctx, ctx.argc() - 1, &timeout)) return;
   const bool left = ctx.spec->name[1] == 'l';
   for (size_t i = 1; i + 1 < ctx.argc(); ++i) {
     const std::string_view key = ctx.arg(i);
@@ -411,7 +386,7 @@ void ListFamily::BLMove(CommandContext& ctx) {
     timeout_arg = 5;
   }
   int64_t timeout = 0;
-  if (!TimeoutArg(ctx, timeout_arg, &timeout)) return;
+  if (!ParseTimeoutArg(ctx, timeout_arg, &timeout)) return;
   if (MoveElement(ctx, ctx.arg(1), ctx.arg(2), from_left, to_left)) return;
   if (ctx.in_exec) {
     ctx.rb.Null();

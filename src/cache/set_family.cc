@@ -4,6 +4,8 @@
 
 #include "cache/cache.h"
 #include "cache/families.h"
+#include "cache/sample.h"
+#include "cache/scan.h"
 
 namespace aio::cache {
 namespace {
@@ -50,22 +52,10 @@ void SetFamily::SAdd(CommandContext& ctx) {
 }
 
 void SetFamily::SRem(CommandContext& ctx) {
-  const std::string_view key = ctx.arg(1);
-  bool wrong = false;
-  Object* object = ctx.LookupTyped(key, Type::kSet, &wrong);
-  if (wrong) return;
-  int64_t removed = 0;
-  if (object != nullptr) {
-    for (size_t i = 2; i < ctx.argc(); ++i) {
-      if (object->set().erase(ctx.arg(i)) > 0) {
-        ++removed;
-        ctx.Charge(key, object, -MemberBytes(ctx.arg(i)));
-      }
-    }
-    if (removed > 0) ctx.Notify(kNotifySet, "srem", key);
-    ctx.DeleteIfEmpty(key, object);
-  }
-  ctx.rb.Int(removed);
+  RemoveElements(ctx, Type::kSet, kNotifySet, "srem",
+                 [](Object* object, std::string_view member) -> int64_t {
+                   return object->set().erase(member) > 0 ? MemberBytes(member) : 0;
+                 });
 }
 
 void SetFamily::SIsMember(CommandContext& ctx) {
@@ -105,17 +95,7 @@ void SetFamily::SCard(CommandContext& ctx) {
 void SetFamily::SPop(CommandContext& ctx) {
   const std::string_view key = ctx.arg(1);
   int64_t count = -1;
-  if (ctx.argc() > 3) {
-    ctx.rb.Error(errors::kSyntax);
-    return;
-  }
-  if (ctx.argc() == 3) {
-    if (!ctx.IntArg(2, &count, errors::kPositive)) return;
-    if (count < 0) {
-      ctx.rb.Error(errors::kPositive);
-      return;
-    }
-  }
+  if (!ParsePopCount(ctx, errors::kSyntax, &count)) return;
   bool wrong = false;
   Object* object = ctx.LookupTyped(key, Type::kSet, &wrong);
   if (wrong) return;
@@ -156,10 +136,7 @@ void SetFamily::SRandMember(CommandContext& ctx) {
   Object* object = ctx.ReadTyped(ctx.arg(1), Type::kSet, &wrong);
   if (wrong) return;
   if (object == nullptr) {
-    if (has_count)
-      ctx.rb.Array(0);
-    else
-      ctx.rb.Null();
+    ReplyEmptySample(ctx, has_count);
     return;
   }
   std::vector<const std::string*> members = Members(object);
@@ -167,15 +144,9 @@ void SetFamily::SRandMember(CommandContext& ctx) {
     ctx.rb.Bulk(*members[Rng()() % members.size()]);
     return;
   }
-  if (count >= 0) {
-    std::shuffle(members.begin(), members.end(), Rng());
-    members.resize(std::min<size_t>(members.size(), static_cast<size_t>(count)));
-    ctx.rb.Array(static_cast<int64_t>(members.size()));
-    for (const std::string* m : members) ctx.rb.Bulk(*m);
-    return;
-  }
-  ctx.rb.Array(-count);
-  for (int64_t i = 0; i < -count; ++i) ctx.rb.Bulk(*members[Rng()() % members.size()]);
+  const std::vector<const std::string*> picked = Sample(std::move(members), count, Rng());
+  ctx.rb.Array(static_cast<int64_t>(picked.size()));
+  for (const std::string* m : picked) ctx.rb.Bulk(*m);
 }
 
 void SetFamily::SetOp(CommandContext& ctx) {
@@ -234,15 +205,12 @@ void SetFamily::SetOp(CommandContext& ctx) {
       target->set().insert(std::move(m));
     }
     ctx.Charge(dst, target, bytes);
-    ctx.Notify(kNotifySet,
-               op == 'u'   ? "sunionstore"
-               : op == 'i' ? "sinterstore"
-                           : "sdiffstore",
-               dst);
-  } else {
-    ctx.Notify(kNotifyGeneric, "del", dst);
   }
-  ctx.rb.Int(static_cast<int64_t>(result.size()));
+  FinishStore(ctx, dst, kNotifySet,
+              op == 'u'   ? "sunionstore"
+              : op == 'i' ? "sinterstore"
+                          : "sdiffstore",
+              static_cast<int64_t>(result.size()));
 }
 
 void SetFamily::SInterCard(CommandContext& ctx) {
@@ -317,32 +285,16 @@ void SetFamily::SMove(CommandContext& ctx) {
 }
 
 void SetFamily::SScan(CommandContext& ctx) {
-  std::string_view pattern;
-  for (size_t i = 3; i < ctx.argc(); i += 2) {
-    if (i + 1 >= ctx.argc()) {
-      ctx.rb.Error(errors::kSyntax);
-      return;
-    }
-    int64_t count = 0;
-    if (EqualsIgnoreCase(ctx.arg(i), "match")) {
-      pattern = ctx.arg(i + 1);
-    } else if (EqualsIgnoreCase(ctx.arg(i), "count")) {
-      if (!ctx.IntArg(i + 1, &count)) return;
-    } else {
-      ctx.rb.Error(errors::kSyntax);
-      return;
-    }
-  }
+  ScanArgs scan;
+  if (!ParseScanArgs(ctx, 3, {}, &scan)) return;
   bool wrong = false;
   Object* object = ctx.ReadTyped(ctx.arg(1), Type::kSet, &wrong);
   if (wrong) return;
   std::vector<const std::string*> out;
   for (const std::string* m : Members(object)) {
-    if (pattern.empty() || GlobMatch(pattern, *m)) out.push_back(m);
+    if (scan.Matches(*m)) out.push_back(m);
   }
-  ctx.rb.Array(2);
-  ctx.rb.Bulk("0");
-  ctx.rb.Array(static_cast<int64_t>(out.size()));
+  ReplyScanHead(ctx, "0", out.size());
   for (const std::string* m : out) ctx.rb.Bulk(*m);
 }
 

@@ -30,6 +30,44 @@ void Rewrite(CommandContext& ctx, std::string_view key, Object* object, std::str
   ctx.Charge(key, object, delta);
 }
 
+// INCR* / INCRBYFLOAT's start: *object is the string at args[1] (null when absent) and *value the
+// number it holds (left as is when absent). Returns false after replying WRONGTYPE, or
+// `not_a_number` when the string does not parse.
+template <typename T>
+bool ReadNumber(CommandContext& ctx, bool (*parse)(std::string_view, T*),
+                std::string_view not_a_number, Object** object, T* value) {
+  bool wrong = false;
+  *object = ctx.LookupTyped(ctx.arg(1), Type::kString, &wrong);
+  if (wrong) return false;
+  if (*object != nullptr && !parse((*object)->str(), value)) {
+    ctx.rb.Error(not_a_number);
+    return false;
+  }
+  return true;
+}
+
+// Stores an incremented number's text: in place when `object` exists, else as a new string.
+void StoreNumber(CommandContext& ctx, std::string_view key, Object* object, std::string text,
+                 bool keep_ttl) {
+  if (object == nullptr) {
+    StoreString(ctx, key, std::move(text), keep_ttl);
+  } else {
+    Rewrite(ctx, key, object, std::move(text));
+  }
+}
+
+// SET / GETEX: true when `opt` is EX, PX, EXAT or PXAT (any case).
+bool IsExpireOption(std::string_view opt) {
+  return EqualsIgnoreCase(opt, "ex") || EqualsIgnoreCase(opt, "px") ||
+         EqualsIgnoreCase(opt, "exat") || EqualsIgnoreCase(opt, "pxat");
+}
+
+// Parses the value at args[i] of the expire option `opt` (IsExpireOption) into *when_ms.
+bool ParseExpireOptionValue(CommandContext& ctx, std::string_view opt, size_t i, int64_t* when_ms) {
+  const bool seconds = std::tolower(static_cast<unsigned char>(opt[0])) == 'e';
+  return ParseExpireOption(ctx, i, seconds ? 1000 : 1, opt.size() == 4, when_ms);
+}
+
 // Redis's index normalization for GETRANGE / BITCOUNT: returns false when the range is empty.
 bool NormalizeRange(int64_t* start, int64_t* end, int64_t len) {
   if (*start < 0) *start = std::max<int64_t>(0, len + *start);
@@ -38,18 +76,23 @@ bool NormalizeRange(int64_t* start, int64_t* end, int64_t len) {
   return !(*start > *end || len == 0 || *end < 0);
 }
 
-}  // namespace
-
-void StringFamily::Get(CommandContext& ctx) {
+// GET GETDEL GETEX: replies the string at args[1] (a null when absent) and returns it; nullptr
+// when it is absent or after replying WRONGTYPE.
+Object* ReplyString(CommandContext& ctx) {
   bool wrong = false;
   Object* object = ReadString(ctx, ctx.arg(1), &wrong);
-  if (wrong) return;
+  if (wrong) return nullptr;
   if (object == nullptr) {
     ctx.rb.Null();
   } else {
     ctx.rb.Bulk(object->str());
   }
+  return object;
 }
+
+}  // namespace
+
+void StringFamily::Get(CommandContext& ctx) { ReplyString(ctx); }
 
 void StringFamily::Set(CommandContext& ctx) {
   const std::string_view key = ctx.arg(1);
@@ -66,11 +109,8 @@ void StringFamily::Set(CommandContext& ctx) {
       get = true;
     } else if (EqualsIgnoreCase(opt, "keepttl") && when < 0) {
       keep_ttl = true;
-    } else if (has_next && when < 0 && !keep_ttl &&
-               (EqualsIgnoreCase(opt, "ex") || EqualsIgnoreCase(opt, "px") ||
-                EqualsIgnoreCase(opt, "exat") || EqualsIgnoreCase(opt, "pxat"))) {
-      const bool seconds = std::tolower(static_cast<unsigned char>(opt[0])) == 'e';
-      if (!ParseExpireOption(ctx, ++i, seconds ? 1000 : 1, opt.size() == 4, &when)) return;
+    } else if (has_next && when < 0 && !keep_ttl && IsExpireOption(opt)) {
+      if (!ParseExpireOptionValue(ctx, opt, ++i, &when)) return;
     } else {
       ctx.rb.Error(errors::kSyntax);
       return;
@@ -140,14 +180,7 @@ void StringFamily::GetSet(CommandContext& ctx) {
 }
 
 void StringFamily::GetDel(CommandContext& ctx) {
-  bool wrong = false;
-  Object* old = ReadString(ctx, ctx.arg(1), &wrong);
-  if (wrong) return;
-  if (old == nullptr) {
-    ctx.rb.Null();
-    return;
-  }
-  ctx.rb.Bulk(old->str());
+  if (ReplyString(ctx) == nullptr) return;
   ctx.ks.Delete(ctx.db(), ctx.arg(1));
   ctx.Notify(kNotifyGeneric, "del", ctx.arg(1));
 }
@@ -159,24 +192,14 @@ void StringFamily::GetEx(CommandContext& ctx) {
     std::string_view opt = ctx.arg(i);
     if (EqualsIgnoreCase(opt, "persist") && when < 0 && !persist) {
       persist = true;
-    } else if (i + 1 < ctx.argc() && when < 0 && !persist &&
-               (EqualsIgnoreCase(opt, "ex") || EqualsIgnoreCase(opt, "px") ||
-                EqualsIgnoreCase(opt, "exat") || EqualsIgnoreCase(opt, "pxat"))) {
-      const bool seconds = std::tolower(static_cast<unsigned char>(opt[0])) == 'e';
-      if (!ParseExpireOption(ctx, ++i, seconds ? 1000 : 1, opt.size() == 4, &when)) return;
+    } else if (i + 1 < ctx.argc() && when < 0 && !persist && IsExpireOption(opt)) {
+      if (!ParseExpireOptionValue(ctx, opt, ++i, &when)) return;
     } else {
       ctx.rb.Error(errors::kSyntax);
       return;
     }
   }
-  bool wrong = false;
-  Object* object = ReadString(ctx, ctx.arg(1), &wrong);
-  if (wrong) return;
-  if (object == nullptr) {
-    ctx.rb.Null();
-    return;
-  }
-  ctx.rb.Bulk(object->str());
+  if (ReplyString(ctx) == nullptr) return;
   if (when >= 0) {
     ctx.ks.SetExpire(ctx.db(), ctx.arg(1), when);
     ctx.Notify(kNotifyGeneric, "expire", ctx.arg(1));
@@ -238,25 +261,16 @@ void StringFamily::Incr(CommandContext& ctx) {
     by = -by;
   }
   const std::string_view key = ctx.arg(1);
-  bool wrong = false;
-  Object* object = ctx.LookupTyped(key, Type::kString, &wrong);
-  if (wrong) return;
+  Object* object = nullptr;
   int64_t value = 0;
-  if (object != nullptr && !ParseInt(object->str(), &value)) {
-    ctx.rb.Error(errors::kNotInteger);
-    return;
-  }
+  if (!ReadNumber(ctx, &ParseInt, errors::kNotInteger, &object, &value)) return;
   if (__builtin_add_overflow(value, by, &value)) {
     ctx.rb.Error(errors::kOverflow);
     return;
   }
   char buf[24];
   const auto end = std::to_chars(buf, buf + sizeof(buf), value).ptr;
-  if (object == nullptr) {
-    StoreString(ctx, key, std::string(buf, end));
-  } else {
-    Rewrite(ctx, key, object, std::string(buf, end));
-  }
+  StoreNumber(ctx, key, object, std::string(buf, end), false);
   ctx.Notify(kNotifyString, by >= 0 ? "incrby" : "decrby", key);
   ctx.rb.Int(value);
 }
@@ -265,25 +279,16 @@ void StringFamily::IncrByFloat(CommandContext& ctx) {
   double by = 0;
   if (!ctx.DoubleArg(2, &by)) return;
   const std::string_view key = ctx.arg(1);
-  bool wrong = false;
-  Object* object = ctx.LookupTyped(key, Type::kString, &wrong);
-  if (wrong) return;
+  Object* object = nullptr;
   double value = 0;
-  if (object != nullptr && !ParseDouble(object->str(), &value)) {
-    ctx.rb.Error(errors::kNotFloat);
-    return;
-  }
+  if (!ReadNumber(ctx, &ParseDouble, errors::kNotFloat, &object, &value)) return;
   value += by;
   if (std::isnan(value) || std::isinf(value)) {
     ctx.rb.Error("ERR increment would produce NaN or Infinity");
     return;
   }
-  std::string text = protocol::resp::ReplyBuilder::FormatDouble(value);
-  if (object == nullptr) {
-    StoreString(ctx, key, text, true);
-  } else {
-    Rewrite(ctx, key, object, text);
-  }
+  const std::string text = protocol::resp::ReplyBuilder::FormatDouble(value);
+  StoreNumber(ctx, key, object, text, true);
   ctx.Notify(kNotifyString, "incrbyfloat", key);
   ctx.rb.Bulk(text);
 }
@@ -438,6 +443,17 @@ bool RangeArgs(CommandContext& ctx, size_t i, int64_t* start, int64_t* end, bool
   return true;
 }
 
+// BITCOUNT / BITPOS's common start: parses [start end [BYTE|BIT]] at args[i..] as RangeArgs does,
+// then reads the string at args[1] into *object (null when absent). Returns false after replying
+// an error.
+bool ReadBitRange(CommandContext& ctx, size_t i, int64_t* start, int64_t* end, bool* has_end,
+                  bool* bits, Object** object) {
+  if (!RangeArgs(ctx, i, start, end, has_end, bits)) return false;
+  bool wrong = false;
+  *object = ReadString(ctx, ctx.arg(1), &wrong);
+  return !wrong;
+}
+
 bool BitAt(const std::string& s, int64_t bit) {
   return (static_cast<unsigned char>(s[static_cast<size_t>(bit >> 3)]) >> (7 - (bit & 7))) & 1;
 }
@@ -451,10 +467,8 @@ void StringFamily::BitCount(CommandContext& ctx) {
   }
   int64_t start = 0, end = -1;
   bool has_end = false, bits = false;
-  if (!RangeArgs(ctx, 2, &start, &end, &has_end, &bits)) return;
-  bool wrong = false;
-  Object* object = ReadString(ctx, ctx.arg(1), &wrong);
-  if (wrong) return;
+  Object* object = nullptr;
+  if (!ReadBitRange(ctx, 2, &start, &end, &has_end, &bits, &object)) return;
   if (object == nullptr) {
     ctx.rb.Int(0);
     return;
@@ -486,10 +500,8 @@ void StringFamily::BitPos(CommandContext& ctx) {
   }
   int64_t start = 0, end = -1;
   bool has_end = false, bits = false;
-  if (!RangeArgs(ctx, 3, &start, &end, &has_end, &bits)) return;
-  bool wrong = false;
-  Object* object = ReadString(ctx, ctx.arg(1), &wrong);
-  if (wrong) return;
+  Object* object = nullptr;
+  if (!ReadBitRange(ctx, 3, &start, &end, &has_end, &bits, &object)) return;
   if (object == nullptr) {
     ctx.rb.Int(bit ? -1 : 0);
     return;

@@ -86,25 +86,20 @@ void PopEnd(CommandContext& ctx, std::string_view key, Object* object, bool max,
 }  // namespace
 
 void ZSetFamily::ZAdd(CommandContext& ctx) {
-  bool nx = false, xx = false, gt = false, lt = false, ch = false, incr = false;
+  UpdateConditions conditions;
+  bool ch = false, incr = false;
   size_t i = 2;
   for (; i < ctx.argc(); ++i) {
     std::string_view opt = ctx.arg(i);
-    if (EqualsIgnoreCase(opt, "nx"))
-      nx = true;
-    else if (EqualsIgnoreCase(opt, "xx"))
-      xx = true;
-    else if (EqualsIgnoreCase(opt, "gt"))
-      gt = true;
-    else if (EqualsIgnoreCase(opt, "lt"))
-      lt = true;
-    else if (EqualsIgnoreCase(opt, "ch"))
+    if (conditions.Parse(opt)) continue;
+    if (EqualsIgnoreCase(opt, "ch"))
       ch = true;
     else if (EqualsIgnoreCase(opt, "incr"))
       incr = true;
     else
       break;
   }
+  const auto [nx, xx, gt, lt] = conditions;
   const size_t pairs = ctx.argc() - i;
   if (pairs == 0 || pairs % 2 != 0) {
     ctx.rb.Error(errors::kSyntax);
@@ -199,22 +194,10 @@ void ZSetFamily::ZAdd(CommandContext& ctx) {
 }
 
 void ZSetFamily::ZRem(CommandContext& ctx) {
-  const std::string_view key = ctx.arg(1);
-  bool wrong = false;
-  Object* object = ctx.LookupTyped(key, Type::kZSet, &wrong);
-  if (wrong) return;
-  int64_t removed = 0;
-  if (object != nullptr) {
-    for (size_t i = 2; i < ctx.argc(); ++i) {
-      if (object->zset().Erase(ctx.arg(i))) {
-        ++removed;
-        ctx.Charge(key, object, -MemberBytes(ctx.arg(i)));
-      }
-    }
-    if (removed > 0) ctx.Notify(kNotifyZSet, "zrem", key);
-    ctx.DeleteIfEmpty(key, object);
-  }
-  ctx.rb.Int(removed);
+  RemoveElements(ctx, Type::kZSet, kNotifyZSet, "zrem",
+                 [](Object* object, std::string_view member) -> int64_t {
+                   return object->zset().Erase(member) ? MemberBytes(member) : 0;
+                 });
 }
 
 void ZSetFamily::ZScore(CommandContext& ctx) {
@@ -441,17 +424,7 @@ void ZSetFamily::ZRemRange(CommandContext& ctx) {
 void ZSetFamily::ZPop(CommandContext& ctx) {
   const bool max = ctx.spec->name[5] == 'a';
   int64_t count = 1;
-  if (ctx.argc() > 3) {
-    ctx.rb.Error(errors::kSyntax);
-    return;
-  }
-  if (ctx.argc() == 3) {
-    if (!ctx.IntArg(2, &count, errors::kPositive)) return;
-    if (count < 0) {
-      ctx.rb.Error(errors::kPositive);
-      return;
-    }
-  }
+  if (!ParsePopCount(ctx, errors::kSyntax, &count)) return;
   bool wrong = false;
   Object* object = ctx.LookupTyped(ctx.arg(1), Type::kZSet, &wrong);
   if (wrong) return;
@@ -464,15 +437,8 @@ void ZSetFamily::ZPop(CommandContext& ctx) {
 
 void ZSetFamily::BZPop(CommandContext& ctx) {
   const bool max = ctx.spec->name[6] == 'a';
-  double seconds = 0;
-  if (!ParseDouble(ctx.arg(ctx.argc() - 1), &seconds) || std::isinf(seconds)) {
-    ctx.rb.Error(errors::kTimeout);
-    return;
-  }
-  if (seconds < 0) {
-    ctx.rb.Error(errors::kTimeoutNegative);
-    return;
-  }
+  int64_t timeout = 0;
+  if (!ParseTimeoutArg(ctx, ctx.argc() - 1, &timeout)) return;
   for (size_t i = 1; i + 1 < ctx.argc(); ++i) {
     bool wrong = false;
     Object* object = ctx.LookupTyped(ctx.arg(i), Type::kZSet, &wrong);
@@ -481,7 +447,7 @@ void ZSetFamily::BZPop(CommandContext& ctx) {
     PopEnd(ctx, ctx.arg(i), object, max, 1, true, false);
     return;
   }
-  ctx.Block(ctx.args.subspan(1, ctx.argc() - 2), static_cast<int64_t>(std::ceil(seconds * 1000)));
+  ctx.Block(ctx.args.subspan(1, ctx.argc() - 2), timeout);
 }
 
 }  // namespace aio::cache

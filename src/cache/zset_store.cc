@@ -4,6 +4,8 @@
 
 #include "cache/cache.h"
 #include "cache/families.h"
+#include "cache/sample.h"
+#include "cache/scan.h"
 #include "fmt/format.h"
 
 namespace aio::cache {
@@ -103,40 +105,22 @@ void ZSetFamily::ZStore(CommandContext& ctx) {
     ctx.Charge(dst, target, 64 + static_cast<int64_t>(m.size()));
     ++stored;
   }
-  ctx.Notify(stored > 0 ? kNotifyZSet : kNotifyGeneric,
-             stored > 0 ? (inter ? "zinterstore" : "zunionstore") : "del", dst);
-  ctx.rb.Int(stored);
+  FinishStore(ctx, dst, kNotifyZSet, inter ? "zinterstore" : "zunionstore", stored);
 }
 
 void ZSetFamily::ZScan(CommandContext& ctx) {
-  std::string_view pattern;
-  for (size_t i = 3; i < ctx.argc(); i += 2) {
-    if (i + 1 >= ctx.argc()) {
-      ctx.rb.Error(errors::kSyntax);
-      return;
-    }
-    int64_t count = 0;
-    if (EqualsIgnoreCase(ctx.arg(i), "match")) {
-      pattern = ctx.arg(i + 1);
-    } else if (EqualsIgnoreCase(ctx.arg(i), "count")) {
-      if (!ctx.IntArg(i + 1, &count)) return;
-    } else {
-      ctx.rb.Error(errors::kSyntax);
-      return;
-    }
-  }
+  ScanArgs scan;
+  if (!ParseScanArgs(ctx, 3, {}, &scan)) return;
   bool wrong = false;
   Object* object = ctx.ReadTyped(ctx.arg(1), Type::kZSet, &wrong);
   if (wrong) return;
   std::vector<std::pair<const std::string*, double>> out;
   if (object != nullptr) {
     for (const auto& [m, s] : object->zset().dict) {
-      if (pattern.empty() || GlobMatch(pattern, m)) out.emplace_back(&m, s);
+      if (scan.Matches(m)) out.emplace_back(&m, s);
     }
   }
-  ctx.rb.Array(2);
-  ctx.rb.Bulk("0");
-  ctx.rb.Array(static_cast<int64_t>(out.size() * 2));
+  ReplyScanHead(ctx, "0", out.size() * 2);
   for (const auto& [m, s] : out) {
     ctx.rb.Bulk(*m);
     ctx.rb.Bulk(protocol::resp::ReplyBuilder::FormatDouble(s));
@@ -144,45 +128,24 @@ void ZSetFamily::ZScan(CommandContext& ctx) {
 }
 
 void ZSetFamily::ZRandMember(CommandContext& ctx) {
-  int64_t count = 1;
-  const bool has_count = ctx.argc() >= 3;
-  bool withscores = false;
-  if (has_count && !ctx.IntArg(2, &count)) return;
-  if (ctx.argc() == 4) {
-    if (!EqualsIgnoreCase(ctx.arg(3), "withscores")) {
-      ctx.rb.Error(errors::kSyntax);
-      return;
-    }
-    withscores = true;
-  } else if (ctx.argc() > 4) {
-    ctx.rb.Error(errors::kSyntax);
-    return;
-  }
+  SampleArgs args;
+  if (!ParseSampleArgs(ctx, "withscores", &args)) return;
+  const bool withscores = args.with;
   bool wrong = false;
   Object* object = ctx.ReadTyped(ctx.arg(1), Type::kZSet, &wrong);
   if (wrong) return;
   if (object == nullptr) {
-    if (has_count)
-      ctx.rb.Array(0);
-    else
-      ctx.rb.Null();
+    ReplyEmptySample(ctx, args.has_count);
     return;
   }
   std::vector<std::pair<const std::string*, double>> all;
   for (const auto& [m, s] : object->zset().dict) all.emplace_back(&m, s);
   thread_local std::mt19937_64 rng{std::random_device{}()};
-  if (!has_count) {
+  if (!args.has_count) {
     ctx.rb.Bulk(*all[rng() % all.size()].first);
     return;
   }
-  std::vector<std::pair<const std::string*, double>> picked;
-  if (count >= 0) {
-    std::shuffle(all.begin(), all.end(), rng);
-    all.resize(std::min<size_t>(all.size(), static_cast<size_t>(count)));
-    picked = std::move(all);
-  } else {
-    for (int64_t i = 0; i < -count; ++i) picked.push_back(all[rng() % all.size()]);
-  }
+  const auto picked = Sample(std::move(all), args.count, rng);
   const bool pairs = withscores && ctx.rb.resp3();
   ctx.rb.Array(static_cast<int64_t>(picked.size() * (withscores && !pairs ? 2 : 1)));
   for (const auto& [m, s] : picked) {
