@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -72,6 +73,15 @@ struct DbKeyLess {
     return std::string_view(a.second) < std::string_view(b.second);
   }
 };
+
+// The user and password that AUTH or HELLO ... AUTH in `args` (the command name first) asks to
+// check, user "default" for AUTH <password>; nullopt for any other request. A front-end runs that
+// check off its I/O thread and hands the answer to Execute() in Client::password_check.
+struct PasswordRequest {
+  std::string_view user;
+  std::string_view password;
+};
+std::optional<PasswordRequest> PasswordRequestOf(std::span<const std::string_view> args);
 
 class Cache {
  public:

@@ -16,10 +16,19 @@
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/status/statusor.h"
 #include "auth/authenticator.h"
 #include "cache/object.h"
 
 namespace aio::cache {
+
+// A password check a front-end ran off its I/O thread (password hashing is blocking work) for the
+// AUTH / HELLO AUTH it is about to Execute(); see PasswordRequestOf() in cache.h.
+struct PasswordCheck {
+  std::string user;  // "default" for AUTH <password>
+  std::string password;
+  absl::StatusOr<auth::Identity> result;
+};
 
 struct WatchedKey {
   int db;
@@ -49,6 +58,9 @@ class Client {
   std::atomic<int> resp{2};  // also read by publishers
   bool authenticated = false;
   std::optional<auth::Identity> identity;
+  // Set by the front-end before Execute() of an AUTH / HELLO AUTH, cleared after it: AUTH uses
+  // this answer instead of hashing the password on the I/O thread.
+  std::optional<PasswordCheck> password_check;
   bool in_multi = false;
   bool multi_error = false;
   std::vector<std::vector<std::string>> queued;

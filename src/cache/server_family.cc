@@ -28,8 +28,14 @@ bool Authenticate(CommandContext& ctx, std::string_view user, std::string_view p
     ctx.client.authenticated = true;
     return true;
   }
-  absl::StatusOr<auth::Identity> identity = authenticator->AuthenticatePassword(
-      user.empty() ? "default" : user, password, ctx.client.addr);
+  const std::string_view name = user.empty() ? "default" : user;
+  // The front-end normally checked the password already, off its I/O thread.
+  std::optional<PasswordCheck>& checked = ctx.client.password_check;
+  absl::StatusOr<auth::Identity> identity =
+      checked.has_value() && checked->user == name && checked->password == password
+          ? std::move(checked->result)
+          : authenticator->AuthenticatePassword(name, password, ctx.client.addr);
+  checked.reset();
   if (!identity.ok()) {
     ctx.rb.Error(kWrongPass);
     return false;
@@ -186,6 +192,25 @@ void ServerFamily::Select(CommandContext& ctx) {
   ctx.client.db = static_cast<int>(index);
   ctx.client.info_db = static_cast<int>(index);
   ctx.rb.Ok();
+}
+
+std::optional<PasswordRequest> PasswordRequestOf(std::span<const std::string_view> args) {
+  if (args.empty()) return std::nullopt;
+  if (EqualsIgnoreCase(args[0], "auth")) {
+    if (args.size() == 2) return PasswordRequest{"default", args[1]};
+    if (args.size() == 3) return PasswordRequest{args[1], args[2]};
+    return std::nullopt;
+  }
+  if (!EqualsIgnoreCase(args[0], "hello")) return std::nullopt;
+  // HELLO [protover [AUTH username password] [SETNAME clientname]], read as Hello() does.
+  for (size_t i = 2; i < args.size(); ++i) {
+    if (EqualsIgnoreCase(args[i], "auth") && i + 2 < args.size()) {
+      return PasswordRequest{args[i + 1], args[i + 2]};
+    }
+    if (!EqualsIgnoreCase(args[i], "setname") || i + 1 >= args.size()) break;
+    ++i;
+  }
+  return std::nullopt;
 }
 
 void ServerFamily::Auth(CommandContext& ctx) {

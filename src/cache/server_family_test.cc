@@ -53,6 +53,23 @@ TEST(ServerFamilyTest, AuthWithoutPasswordConfiguredAnswersAsRedis) {
             "-WRONGPASS invalid username-password pair or user is disabled.\r\n");
 }
 
+// What a front-end checks off its I/O thread before running AUTH / HELLO AUTH.
+TEST(ServerFamilyTest, PasswordRequestOfFindsAuthAndHelloCredentials) {
+  auto of = [](std::vector<std::string_view> args) -> std::string {
+    std::optional<PasswordRequest> request = PasswordRequestOf(args);
+    if (!request.has_value()) return "none";
+    return std::string(request->user) + "/" + std::string(request->password);
+  };
+  EXPECT_EQ(of({"AUTH", "pw"}), "default/pw");
+  EXPECT_EQ(of({"auth", "alice", "pw"}), "alice/pw");
+  EXPECT_EQ(of({"AUTH", "a", "b", "c"}), "none");
+  EXPECT_EQ(of({"HELLO", "3", "AUTH", "alice", "pw"}), "alice/pw");
+  EXPECT_EQ(of({"hello", "2", "SETNAME", "n", "auth", "alice", "pw"}), "alice/pw");
+  EXPECT_EQ(of({"HELLO", "3"}), "none");
+  EXPECT_EQ(of({"HELLO", "3", "AUTH", "alice"}), "none");
+  EXPECT_EQ(of({"GET", "AUTH"}), "none");
+}
+
 TEST(ServerFamilyTest, ConfigGetSetAndFlush) {
   CacheHarness h;
   EXPECT_EQ(h.Run({"CONFIG", "SET", "maxmemory", "1mb"}), "+OK\r\n");

@@ -108,7 +108,8 @@ asio::awaitable<void> NatsConnection::ReadLoop() {
         FlushBatch();
         co_return;
       }
-      const Next next = HandleOp(result.op);
+      const Next next = result.op.type == OpType::kConnect ? co_await HandleConnect(result.op)
+                                                           : HandleOp(result.op);
       begin += result.consumed;
       if (next == Next::kClose) {
         FlushBatch();

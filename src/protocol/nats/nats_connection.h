@@ -4,6 +4,9 @@
 // pings the client every ping_interval (Stale Connection after max_pings_out unanswered).
 // A client whose outbound buffer passes max_pending is a slow consumer and is disconnected.
 //
+// CONNECT with user/pass is checked on the server's auth pool (password hashing is blocking
+// work); the reader waits for the answer on the pinned thread and parses nothing else meanwhile.
+//
 // Threading: Deliver/Wake/Close/Info from any thread; everything else on the pinned thread.
 #pragma once
 
@@ -45,8 +48,9 @@ class NatsConnection : public mq::Subscriber, public std::enable_shared_from_thi
 
   boost::asio::awaitable<void> ReadLoop();
   boost::asio::awaitable<void> WriteLoop();
+  // Every op but CONNECT.
   Next HandleOp(const Op& op);
-  Next HandleConnect(const Op& op);
+  boost::asio::awaitable<Next> HandleConnect(const Op& op);
   Next HandlePub(const Op& op);
   Next HandleSub(const Op& op);
   Next HandleUnsub(const Op& op);

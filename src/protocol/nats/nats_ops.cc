@@ -1,5 +1,8 @@
 // NatsConnection's handlers of client operations: CONNECT, PUB/HPUB, SUB, UNSUB, PING/PONG.
+#include <boost/asio/use_awaitable.hpp>
+
 #include "mq/subject.h"
+#include "net/run_blocking.h"
 #include "nlohmann/json.hpp"
 #include "protocol/nats/encode.h"
 #include "protocol/nats/errors.h"
@@ -32,8 +35,8 @@ NatsConnection::Next NatsConnection::HandleOp(const Op& op) {
     return FailWith(kErrAuthorizationViolation);
   }
   switch (op.type) {
-    case OpType::kConnect:
-      return HandleConnect(op);
+    case OpType::kConnect:  // ReadLoop awaits HandleConnect instead
+      return Next::kContinue;
     case OpType::kPub:
     case OpType::kHpub:
       return HandlePub(op);
@@ -55,11 +58,11 @@ NatsConnection::Next NatsConnection::HandleOp(const Op& op) {
   return Next::kContinue;
 }
 
-NatsConnection::Next NatsConnection::HandleConnect(const Op& op) {
+boost::asio::awaitable<NatsConnection::Next> NatsConnection::HandleConnect(const Op& op) {
   nlohmann::json json = nlohmann::json::parse(op.json, nullptr, /*allow_exceptions=*/false);
   if (json.is_discarded() || !json.is_object()) {
     mq::Add(broker_->stats()->protocol_errors_total, 1);
-    return FailWith(ParseErrorText(ParseError::kUnknownOperation));
+    co_return FailWith(ParseErrorText(ParseError::kUnknownOperation));
   }
   verbose_ = JsonBool(json, "verbose", false);
   pedantic_ = JsonBool(json, "pedantic", false);
@@ -79,19 +82,26 @@ NatsConnection::Next NatsConnection::HandleConnect(const Op& op) {
     absl::StatusOr<auth::Identity> identity = absl::UnauthenticatedError("no credentials");
     const std::string source = remote_ip_;
     if (!token.empty()) {
-      identity = authenticator->AuthenticateToken(token, source);
+      identity = authenticator->AuthenticateToken(token, source);  // a JWT check: cheap
     } else if (!user.empty()) {
-      identity = authenticator->AuthenticatePassword(user, JsonString(json, "pass"), source);
+      // Password hashing is blocking work: run it on the auth pool and resume here, on the
+      // pinned thread. The reader parses nothing else until CONNECT is answered.
+      FlushBatch();
+      const std::string pass = JsonString(json, "pass");
+      identity = co_await net::RunBlocking(
+          server_->auth_pool().get_executor(),
+          [&] { return authenticator->AuthenticatePassword(user, pass, source); },
+          boost::asio::use_awaitable);
     }
     if (!identity.ok()) {
       mq::Add(broker_->stats()->auth_failures_total, 1);
-      return FailWith(kErrAuthorizationViolation);
+      co_return FailWith(kErrAuthorizationViolation);
     }
     identity_ = std::move(*identity);
   }
   connected_ = true;
   if (verbose_) Send(kOk);
-  return Next::kContinue;
+  co_return Next::kContinue;
 }
 
 bool NatsConnection::MayPublish(std::string_view subject) {

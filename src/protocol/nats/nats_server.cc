@@ -23,7 +23,10 @@ constexpr std::chrono::milliseconds kCloseTimeout{2000};
 }  // namespace
 
 NatsServer::NatsServer(NatsServerOptions options, net::IoPool* pool, mq::Broker* broker)
-    : options_(std::move(options)), pool_(pool), broker_(broker) {}
+    : options_(std::move(options)),
+      pool_(pool),
+      broker_(broker),
+      auth_pool_(static_cast<size_t>(std::max(1, options_.auth_threads))) {}
 
 NatsServer::~NatsServer() { Stop(); }
 
@@ -78,6 +81,8 @@ void NatsServer::Stop() {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   tcp_.reset();
+  // Lets a password check still in flight finish; its answer goes to a closed connection.
+  auth_pool_.join();
 }
 
 std::vector<ConnectionInfo> NatsServer::Connections() const {

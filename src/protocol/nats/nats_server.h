@@ -2,10 +2,13 @@
 // shared net::IoPool (each pinned to one I/O thread) and runs a NatsConnection for each, routing
 // through one mq::Broker. Implements nats-server's client behaviour: INFO on connect, CONNECT
 // options, max_connections, auth through auth::Authenticator/Authorizer (nullptr = disabled).
+// Password checks (Argon2id, tens of ms) run on the server's own small auth pool, never on an I/O
+// thread; the connection waits for the answer on its pinned thread.
 //
 // Threading: Start()/Stop() from the owner thread; Connections() from any thread.
 #pragma once
 
+#include <boost/asio/thread_pool.hpp>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -37,6 +40,8 @@ struct NatsServerOptions {
   std::chrono::milliseconds ping_interval{120'000};
   int max_pings_out = 2;
   std::chrono::milliseconds auth_timeout{2000};
+  // Threads that run AuthenticatePassword (blocking: password hashing) off the I/O threads.
+  int auth_threads = 2;
   auth::Authenticator* authenticator = nullptr;
   auth::Authorizer* authorizer = nullptr;
 };
@@ -70,6 +75,8 @@ class NatsServer {
 
   const NatsServerOptions& options() const { return options_; }
   mq::Broker* broker() { return broker_; }
+  // Where blocking auth work runs (password hashing). Thread-safe.
+  boost::asio::thread_pool& auth_pool() { return auth_pool_; }
 
  private:
   friend class NatsConnection;
@@ -82,6 +89,8 @@ class NatsServer {
   mq::Broker* const broker_;
   std::unique_ptr<net::TcpServer> tcp_;
   int bound_port_ = 0;
+  // Declared after options_ (sized from it); joined in Stop() after the connections are gone.
+  boost::asio::thread_pool auth_pool_;
 
   mutable absl::Mutex mu_;
   absl::flat_hash_map<uint64_t, std::weak_ptr<NatsConnection>> connections_ ABSL_GUARDED_BY(mu_);

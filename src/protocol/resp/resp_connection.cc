@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "net/address.h"
+#include "net/run_blocking.h"
 #include "protocol/resp/resp_server.h"
 
 namespace aio::protocol::resp {
@@ -179,8 +180,27 @@ asio::awaitable<bool> RespConnection::ProcessInput() {
     const auto& args = parser_.args();
     if (args.empty()) continue;
     rb_.set_resp3(resp == 3);
+    if (!in_multi && cache_->auth_required()) {
+      if (std::optional<cache::PasswordRequest> request = cache::PasswordRequestOf(args)) {
+        // Password hashing is blocking work: run it on the auth pool and resume here, on this
+        // connection's thread; no other request of this client runs meanwhile. The arguments
+        // stay valid: the input buffer is not touched while waiting.
+        StartFlush();
+        cache::PasswordCheck check;
+        check.user = request->user;
+        check.password = request->password;
+        auth::Authenticator* authenticator = cache_->authenticator();
+        check.result = co_await net::RunBlocking(
+            server_->auth_pool_.get_executor(),
+            [&] { return authenticator->AuthenticatePassword(check.user, check.password, addr); },
+            asio::use_awaitable);
+        if (closed_) co_return false;
+        password_check = std::move(check);
+      }
+    }
     int64_t timeout_ms = 0;
     cache::Cache::Outcome outcome = cache_->Execute(*this, args, rb_, &timeout_ms);
+    password_check.reset();
     if (outcome == cache::Cache::Outcome::kClose) co_return false;
     if (outcome != cache::Cache::Outcome::kBlocked) continue;
     // A blocked pop: wait for a wakeup or the timeout, then run the command again. The

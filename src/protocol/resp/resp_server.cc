@@ -49,6 +49,7 @@ void RespServer::Stop() {
     if (auto connection = weak.lock()) connection->Kill();
   }
   weak_.clear();
+  auth_pool_.join();
 }
 
 }  // namespace aio::protocol::resp
