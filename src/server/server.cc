@@ -191,7 +191,8 @@ absl::Status Server::Start() {
           .cluster_id = StableId("aio-cluster/" + config_.system.node_id),
           .member_id = StableId("aio-member/" + config_.system.node_id),
           .member_name = config_.system.node_id,
-      });
+      },
+      auth_.get());
   if (absl::Status status = grpc_->Start(); !status.ok()) {
     grpc_.reset();
     Stop();

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "protocol/grpc/etcd_auth.h"
 #include "protocol/grpc/etcd_services.h"
 #include "protocol/grpc/grpc_status.h"
 
@@ -33,15 +34,17 @@ std::string ClientUrl(const std::string& address, int port) {
 
 }  // namespace
 
-EtcdGrpcServer::EtcdGrpcServer(store::KvStore* store, EtcdServerOptions options)
+EtcdGrpcServer::EtcdGrpcServer(store::KvStore* store, EtcdServerOptions options,
+                               auth::AuthService* auth)
     : options_(std::move(options)),
       context_(std::make_unique<EtcdServiceContext>(store, options_.cluster_id, options_.member_id,
-                                                    options_.member_name)),
+                                                    options_.member_name, auth)),
       kv_(std::make_unique<KvService>(context_.get())),
       watch_(std::make_unique<WatchService>(context_.get())),
       lease_(std::make_unique<LeaseService>(context_.get())),
       cluster_(std::make_unique<ClusterService>(context_.get())),
-      maintenance_(std::make_unique<MaintenanceService>(context_.get())) {}
+      maintenance_(std::make_unique<MaintenanceService>(context_.get())),
+      auth_(auth == nullptr ? nullptr : std::make_unique<EtcdAuthService>(context_.get(), auth)) {}
 
 EtcdGrpcServer::~EtcdGrpcServer() { Stop(); }
 
@@ -61,6 +64,7 @@ absl::Status EtcdGrpcServer::Start() {
   builder.RegisterService(lease_.get());
   builder.RegisterService(cluster_.get());
   builder.RegisterService(maintenance_.get());
+  if (auth_ != nullptr) builder.RegisterService(auth_.get());
   builder.SetMaxReceiveMessageSize(static_cast<int>(
       std::min<int64_t>(options_.max_request_bytes + kGrpcOverheadBytes, INT_MAX)));
   // Without this, a second process could bind the same port and steal half the connections.

@@ -1,6 +1,6 @@
-// EtcdGrpcServer: the etcd v3 gRPC API (KV, Watch, Lease, Cluster, Maintenance; etcd v3.4 wire
-// format and error texts) over one store::KvStore, so etcdctl, clientv3 and python-etcd3 work
-// unmodified.
+// EtcdGrpcServer: the etcd v3 gRPC API (KV, Watch, Lease, Cluster, Maintenance, and Auth when given
+// an auth::AuthService; etcd v3.4 wire format and error texts) over one store::KvStore, so etcdctl,
+// clientv3 and python-etcd3 work unmodified.
 //
 // Lifecycle: Start() binds every listen address, Stop() refuses new calls, ends open streams,
 // lets unary calls in flight finish for up to 2 s, then cancels what remains. The store must
@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "auth/auth_service.h"
 #include "store/errors.h"
 #include "store/kv_store.h"
 
@@ -40,10 +41,13 @@ class WatchService;
 class LeaseService;
 class ClusterService;
 class MaintenanceService;
+class EtcdAuthService;
 
 class EtcdGrpcServer {
  public:
-  EtcdGrpcServer(store::KvStore* store, EtcdServerOptions options);
+  // `auth` (may be null: no Auth service, the KV API always open) must outlive the server.
+  EtcdGrpcServer(store::KvStore* store, EtcdServerOptions options,
+                 auth::AuthService* auth = nullptr);
   ~EtcdGrpcServer();  // Stop()s
 
   EtcdGrpcServer(const EtcdGrpcServer&) = delete;
@@ -65,6 +69,7 @@ class EtcdGrpcServer {
   std::unique_ptr<LeaseService> lease_;
   std::unique_ptr<ClusterService> cluster_;
   std::unique_ptr<MaintenanceService> maintenance_;
+  std::unique_ptr<EtcdAuthService> auth_;  // null without an auth::AuthService
   std::unique_ptr<::grpc::Server> server_;
   std::vector<int> ports_;
   bool stopped_ = false;

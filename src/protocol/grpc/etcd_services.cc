@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "protocol/grpc/etcd_auth.h"
 #include "protocol/grpc/etcd_convert.h"
 #include "protocol/grpc/grpc_status.h"
 #include "protocol/grpc/lease_keep_alive_reactor.h"
@@ -58,8 +59,14 @@ std::vector<std::string> EtcdServiceContext::client_urls() const {
 
 // KV
 
-::grpc::Status KvService::Range(::grpc::ServerContext*, const pb::RangeRequest* request,
+// KV requests are checked against the caller's kv permissions once etcd auth is on (etcd_auth.h).
+
+::grpc::Status KvService::Range(::grpc::ServerContext* call, const pb::RangeRequest* request,
                                 pb::RangeResponse* response) {
+  if (absl::Status allowed = AuthorizeKv(context_->auth(), TokenOf(*call), AccessesOf(*request));
+      !allowed.ok()) {
+    return ToGrpcStatus(allowed);
+  }
   return Reply(*context_, context_->store()->Range(FromProto(*request)), response);
 }
 
@@ -77,6 +84,11 @@ store::KvStore::Callback<StoreResponse> FinishWith(const EtcdServiceContext& con
                                            const pb::PutRequest* request,
                                            pb::PutResponse* response) {
   ::grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
+  if (absl::Status allowed = AuthorizeKv(context_->auth(), TokenOf(*call), AccessesOf(*request));
+      !allowed.ok()) {
+    reactor->Finish(ToGrpcStatus(allowed));
+    return reactor;
+  }
   context_->store()->PutAsync(FromProto(*request),
                               FinishWith<store::PutResponse>(*context_, reactor, response));
   return reactor;
@@ -86,6 +98,11 @@ store::KvStore::Callback<StoreResponse> FinishWith(const EtcdServiceContext& con
                                                    const pb::DeleteRangeRequest* request,
                                                    pb::DeleteRangeResponse* response) {
   ::grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
+  if (absl::Status allowed = AuthorizeKv(context_->auth(), TokenOf(*call), AccessesOf(*request));
+      !allowed.ok()) {
+    reactor->Finish(ToGrpcStatus(allowed));
+    return reactor;
+  }
   context_->store()->DeleteRangeAsync(
       FromProto(*request), FinishWith<store::DeleteRangeResponse>(*context_, reactor, response));
   return reactor;
@@ -95,13 +112,22 @@ store::KvStore::Callback<StoreResponse> FinishWith(const EtcdServiceContext& con
                                            const pb::TxnRequest* request,
                                            pb::TxnResponse* response) {
   ::grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
+  if (absl::Status allowed = AuthorizeKv(context_->auth(), TokenOf(*call), AccessesOf(*request));
+      !allowed.ok()) {
+    reactor->Finish(ToGrpcStatus(allowed));
+    return reactor;
+  }
   context_->store()->TxnAsync(FromProto(*request),
                               FinishWith<store::TxnResponse>(*context_, reactor, response));
   return reactor;
 }
 
-::grpc::Status KvService::Compact(::grpc::ServerContext*, const pb::CompactionRequest* request,
+::grpc::Status KvService::Compact(::grpc::ServerContext* call, const pb::CompactionRequest* request,
                                   pb::CompactionResponse* response) {
+  // etcd: compaction is root's once auth is on.
+  if (absl::Status allowed = AuthorizeAdmin(context_->auth(), TokenOf(*call)); !allowed.ok()) {
+    return ToGrpcStatus(allowed);
+  }
   auto result = context_->store()->Compact(request->revision(), request->physical());
   if (!result.ok()) return ToGrpcStatus(result.status());
   context_->FillHeader(response->mutable_header(), result->revision);
@@ -111,8 +137,8 @@ store::KvStore::Callback<StoreResponse> FinishWith(const EtcdServiceContext& con
 // Watch
 
 ::grpc::ServerBidiReactor<pb::WatchRequest, pb::WatchResponse>* WatchService::Watch(
-    ::grpc::CallbackServerContext*) {
-  return new WatchReactor(context_);
+    ::grpc::CallbackServerContext* call) {
+  return new WatchReactor(context_, TokenOf(*call));
 }
 
 // Lease

@@ -12,6 +12,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "auth/auth_service.h"
 #include "etcd/rpc.grpc.pb.h"
 #include "protocol/grpc/stream_registry.h"
 #include "store/kv_store.h"
@@ -27,14 +28,17 @@ inline constexpr char kEtcdVersion[] = "3.4.0";
 // What every service needs. Thread-safe; client_urls is set once the listeners are bound.
 class EtcdServiceContext {
  public:
+  // `auth` may be null: no etcd Auth service, the KV API is always open.
   EtcdServiceContext(store::KvStore* store, uint64_t cluster_id, uint64_t member_id,
-                     std::string member_name)
+                     std::string member_name, auth::AuthService* auth = nullptr)
       : store_(store),
+        auth_(auth),
         cluster_id_(cluster_id),
         member_id_(member_id),
         member_name_(std::move(member_name)) {}
 
   store::KvStore* store() const { return store_; }
+  auth::AuthService* auth() const { return auth_; }
   uint64_t member_id() const { return member_id_; }
   const std::string& member_name() const { return member_name_; }
   StreamRegistry* streams() { return &streams_; }
@@ -46,6 +50,7 @@ class EtcdServiceContext {
 
  private:
   store::KvStore* const store_;
+  auth::AuthService* const auth_;
   const uint64_t cluster_id_;
   const uint64_t member_id_;
   const std::string member_name_;
@@ -64,7 +69,7 @@ class KvService final : public KvServiceBase {
  public:
   explicit KvService(EtcdServiceContext* context) : context_(context) {}
 
-  ::grpc::Status Range(::grpc::ServerContext*, const etcdserverpb::RangeRequest* request,
+  ::grpc::Status Range(::grpc::ServerContext* call, const etcdserverpb::RangeRequest* request,
                        etcdserverpb::RangeResponse* response) override;
   ::grpc::ServerUnaryReactor* Put(::grpc::CallbackServerContext* call,
                                   const etcdserverpb::PutRequest* request,
@@ -75,7 +80,8 @@ class KvService final : public KvServiceBase {
   ::grpc::ServerUnaryReactor* Txn(::grpc::CallbackServerContext* call,
                                   const etcdserverpb::TxnRequest* request,
                                   etcdserverpb::TxnResponse* response) override;
-  ::grpc::Status Compact(::grpc::ServerContext*, const etcdserverpb::CompactionRequest* request,
+  ::grpc::Status Compact(::grpc::ServerContext* call,
+                         const etcdserverpb::CompactionRequest* request,
                          etcdserverpb::CompactionResponse* response) override;
 
  private:

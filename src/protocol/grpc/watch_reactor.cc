@@ -8,15 +8,17 @@
 #include <string>
 #include <utility>
 
+#include "protocol/grpc/etcd_auth.h"
 #include "protocol/grpc/etcd_convert.h"
 
 namespace aio::protocol::grpc {
 
 namespace pb = etcdserverpb;
 
-WatchReactor::WatchReactor(EtcdServiceContext* context)
+WatchReactor::WatchReactor(EtcdServiceContext* context, std::string token)
     : StreamReactor(context->streams()),
       context_(context),
+      token_(std::move(token)),
       ready_signal_(std::make_shared<ReadySignal>()) {
   {
     absl::MutexLock lock(&ready_signal_->mu);
@@ -46,7 +48,14 @@ void WatchReactor::OnReadDone(bool ok) {
 void WatchReactor::Handle(const pb::WatchRequest& request) {
   switch (request.request_union_case()) {
     case pb::WatchRequest::kCreateRequest: {
-      absl::StatusOr<int64_t> id = stream_->Watch(FromProto(request.create_request()));
+      const pb::WatchCreateRequest& create = request.create_request();
+      absl::StatusOr<int64_t> id = absl::PermissionDeniedError(
+          // etcd sends the Go text of its gRPC error as the cancel reason.
+          "rpc error: code = PermissionDenied desc = etcdserver: permission denied");
+      if (AuthorizeKv(context_->auth(), token_, {{create.key(), create.range_end(), auth::kRead}})
+              .ok()) {
+        id = stream_->Watch(FromProto(create));
+      }
       if (id.ok()) break;
       while (std::optional<store::WatchResponse> queued = stream_->Next()) {
         ToWire(*queued, &control_.emplace_back());

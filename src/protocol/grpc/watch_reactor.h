@@ -15,6 +15,7 @@
 #include <atomic>
 #include <deque>
 #include <memory>
+#include <string>
 
 #include "absl/base/thread_annotations.h"
 #include "etcd/rpc.pb.h"
@@ -27,7 +28,8 @@ namespace aio::protocol::grpc {
 class WatchReactor final
     : public StreamReactor<etcdserverpb::WatchRequest, etcdserverpb::WatchResponse> {
  public:
-  explicit WatchReactor(EtcdServiceContext* context);
+  // `token`: the stream's `token` metadata, against which every create is checked (etcd_auth.h).
+  WatchReactor(EtcdServiceContext* context, std::string token);
 
  private:
   // Lets the store's on_ready reach the reactor until Release() detaches it.
@@ -46,6 +48,7 @@ class WatchReactor final
   void ScheduleDrain();
 
   EtcdServiceContext* const context_;
+  const std::string token_;
   const std::shared_ptr<ReadySignal> ready_signal_;
   std::atomic<bool> drain_scheduled_{false};
   etcdserverpb::WatchRequest request_;  // the read in flight
