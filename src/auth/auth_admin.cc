@@ -343,16 +343,14 @@ absl::Status AuthService::SetClientDisabled(std::string_view client_key, bool di
 
 bool AuthService::EtcdAuthEnabled() {
   const int64_t now = options_.clock->NowMs();
-  {
-    absl::MutexLock lock(&mu_);
-    if (etcd_enabled_.value && now - etcd_enabled_.fetched_ms < 1000) return *etcd_enabled_.value;
-  }
+  const int64_t fetched = etcd_enabled_fetched_ms_.load(std::memory_order_acquire);
+  if (fetched >= 0 && now - fetched < 1000) return etcd_enabled_.load(std::memory_order_relaxed);
   absl::StatusOr<store::RangeResponse> range =
       store_->Range({.key = std::string(kEtcdAuthEnabledKey)});
   // Fail closed: when the flag cannot be read, requests are checked.
   const bool enabled = !range.ok() || (!range->kvs.empty() && range->kvs[0].value == "1");
-  absl::MutexLock lock(&mu_);
-  etcd_enabled_ = {enabled, now};
+  etcd_enabled_.store(enabled, std::memory_order_relaxed);
+  etcd_enabled_fetched_ms_.store(now, std::memory_order_release);
   return enabled;
 }
 

@@ -138,7 +138,7 @@ void AuthService::Invalidate() {
   absl::MutexLock lock(&mu_);
   users_.clear();
   roles_.clear();
-  etcd_enabled_ = {};
+  etcd_enabled_fetched_ms_ = -1;
 }
 
 absl::StatusOr<std::optional<User>> AuthService::LoadUser(std::string_view name, bool fresh) {

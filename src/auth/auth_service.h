@@ -16,6 +16,7 @@
 // AlreadyExists, FailedPrecondition, ResourceExhausted (login throttled). Thread-safe.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -204,7 +205,10 @@ class AuthService final : public Authenticator, public Authorizer {
   int64_t keys_loaded_ms_ ABSL_GUARDED_BY(mu_) = 0;
   absl::flat_hash_map<std::string, Cached<User>> users_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, Cached<Role>> roles_ ABSL_GUARDED_BY(mu_);
-  Cached<bool> etcd_enabled_ ABSL_GUARDED_BY(mu_);
+  // Read on every etcd request: kept in atomics, not under mu_, so requests never contend on it.
+  // etcd_enabled_fetched_ms_ < 0 means not cached.
+  std::atomic<bool> etcd_enabled_{false};
+  std::atomic<int64_t> etcd_enabled_fetched_ms_{-1};
 };
 
 }  // namespace aio::auth
