@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <climits>
+#include <thread>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -24,6 +25,7 @@ constexpr int64_t kGrpcOverheadBytes = 512 * 1024;
 constexpr int kMinClientPingIntervalMs = 5000;
 constexpr auto kStopGrace = std::chrono::seconds(2);
 constexpr int kMaxIdlePollers = 256;
+constexpr auto kGoAwayLead = std::chrono::milliseconds(200);
 
 // "http://host:port" for a listen address whose port may have been 0.
 std::string ClientUrl(const std::string& address, int port) {
@@ -101,12 +103,18 @@ std::vector<int> EtcdGrpcServer::bound_ports() const { return ports_; }
 void EtcdGrpcServer::Stop() {
   if (server_ == nullptr || stopped_) return;
   stopped_ = true;
-  // Streams first: an open Watch would otherwise hold Shutdown for the whole grace period. Their
-  // UNAVAILABLE status must reach the clients before Shutdown cancels what is left (a client
-  // such as etcdctl retries a watch on UNAVAILABLE but gives it up on CANCELLED).
+  // Shutdown first refuses new calls (clients see UNAVAILABLE), then waits for the calls in
+  // flight. Open streams would hold it for the whole grace period, so they are ended meanwhile
+  // with UNAVAILABLE: a client such as etcdctl retries a watch on UNAVAILABLE but gives it up on
+  // the CANCELLED that Shutdown sends to whatever is left at its deadline.
+  // The pause lets Shutdown's GOAWAY reach the clients first, so the watch a client reopens
+  // after our UNAVAILABLE goes to a new connection (refused: UNAVAILABLE again, retried with
+  // back-off) instead of arriving on this one mid-shutdown, where gRPC cancels it.
+  std::thread shutdown(
+      [this] { server_->Shutdown(std::chrono::system_clock::now() + kStopGrace); });
+  std::this_thread::sleep_for(kGoAwayLead);
   context_->streams()->EndAll(ToGrpcStatus(store::ErrStopped()));
-  context_->streams()->WaitEmpty(absl::Seconds(1));
-  server_->Shutdown(std::chrono::system_clock::now() + kStopGrace);
+  shutdown.join();
   // Shutdown cancels what is left at the deadline; each stream is deleted after its OnDone.
   context_->streams()->WaitEmpty();
 }
