@@ -1,94 +1,20 @@
 // NatsConnection over real loopback sockets on a one-thread IoPool, with a fake Authenticator.
-#include <boost/asio/connect.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/read_until.hpp>
-#include <boost/asio/write.hpp>
 #include <chrono>
 #include <string>
 
-#include "absl/synchronization/notification.h"
-#include "absl/time/time.h"
-#include "auth/authenticator.h"
 #include "gtest/gtest.h"
 #include "mq/broker.h"
 #include "mq/stats.h"
 #include "net/io_pool.h"
 #include "protocol/nats/nats_server.h"
+#include "testing/blocking_authenticator.h"
+#include "testing/line_client.h"
 
 namespace aio::protocol::nats {
 namespace {
 
-namespace asio = boost::asio;
-using asio::ip::tcp;
-
-// Accepts token "good" at once; a password check blocks until Release() (or 10 s), so a test
-// can tell whether it holds up the I/O thread.
-class BlockingAuthenticator : public auth::Authenticator {
- public:
-  bool enabled() const override { return true; }
-  absl::StatusOr<auth::Identity> AuthenticatePassword(std::string_view user,
-                                                      std::string_view password,
-                                                      std::string_view /*source*/) override {
-    if (!entered_.HasBeenNotified()) entered_.Notify();
-    release_.WaitForNotificationWithTimeout(absl::Seconds(10));
-    if (user == "alice" && password == "secret") return auth::Identity{.user = "alice"};
-    return absl::UnauthenticatedError("wrong password");
-  }
-  absl::StatusOr<auth::Identity> AuthenticateToken(std::string_view token,
-                                                   std::string_view /*source*/) override {
-    if (token == "good") return auth::Identity{.user = "token-user"};
-    return absl::UnauthenticatedError("bad token");
-  }
-
-  bool WaitEntered() { return entered_.WaitForNotificationWithTimeout(absl::Seconds(5)); }
-  void Release() {
-    if (!release_.HasBeenNotified()) release_.Notify();
-  }
-
- private:
-  absl::Notification entered_;
-  absl::Notification release_;
-};
-
-// A blocking test client with a deadline on every read.
-class Client {
- public:
-  explicit Client(int port) : socket_(io_) {
-    socket_.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
-  }
-
-  void Send(const std::string& bytes) { asio::write(socket_, asio::buffer(bytes)); }
-
-  // The next line (without CRLF), or "<timeout>" / "<closed>".
-  std::string ReadLine(std::chrono::milliseconds timeout = std::chrono::milliseconds(2000)) {
-    std::string line = "<timeout>";
-    asio::async_read_until(socket_, asio::dynamic_buffer(buffer_), "\r\n",
-                           [&](boost::system::error_code ec, size_t n) {
-                             if (ec) {
-                               line = "<closed>";
-                               return;
-                             }
-                             line = buffer_.substr(0, n - 2);
-                             buffer_.erase(0, n);
-                           });
-    io_.restart();
-    io_.run_for(timeout);
-    if (!io_.stopped()) {
-      boost::system::error_code ignored;
-      socket_.cancel(ignored);
-      io_.restart();
-      io_.run();
-      line = "<timeout>";
-    }
-    return line;
-  }
-
- private:
-  asio::io_context io_;
-  tcp::socket socket_;
-  std::string buffer_;
-};
+using aio::testing::BlockingAuthenticator;
+using Client = aio::testing::LineClient;
 
 class NatsConnectionTest : public ::testing::Test {
  protected:
