@@ -1,8 +1,30 @@
 #include "net/http_router.h"
 
+#include <algorithm>
+
 #include "fmt/format.h"
 
 namespace aio::net {
+namespace {
+
+std::vector<std::string> SplitPath(std::string_view path) {
+  std::vector<std::string> segments;
+  size_t start = path.starts_with('/') ? 1 : 0;
+  while (start <= path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string_view::npos) end = path.size();
+    segments.emplace_back(path.substr(start, end - start));
+    start = end + 1;
+  }
+  return segments;
+}
+
+}  // namespace
+
+std::string_view HttpRequest::Param(std::string_view name) const {
+  auto it = params.find(name);
+  return it == params.end() ? std::string_view() : std::string_view(it->second);
+}
 
 HttpRouter::HttpRouter()
     : not_found_([](const HttpRequest&) {
@@ -14,7 +36,41 @@ HttpRouter::HttpRouter()
       }) {}
 
 void HttpRouter::Add(std::string method, std::string path, HttpHandler handler) {
-  routes_[std::move(path)][std::move(method)] = std::move(handler);
+  if (path.find("/:") == std::string::npos) {
+    routes_[std::move(path)][std::move(method)] = std::move(handler);
+    return;
+  }
+  std::vector<std::string> segments = SplitPath(path);
+  auto same = std::find_if(patterns_.begin(), patterns_.end(),
+                           [&](const Pattern& p) { return p.segments == segments; });
+  if (same == patterns_.end()) {
+    patterns_.push_back(Pattern{.segments = std::move(segments)});
+    same = patterns_.end() - 1;
+  }
+  same->methods[std::move(method)] = std::move(handler);
+}
+
+const HttpRouter::Methods* HttpRouter::Find(
+    const HttpRequest& request, std::map<std::string, std::string, std::less<>>& params) const {
+  if (auto path = routes_.find(request.path); path != routes_.end()) return &path->second;
+  const std::vector<std::string> segments = SplitPath(request.path);
+  for (const Pattern& pattern : patterns_) {
+    if (pattern.segments.size() != segments.size()) continue;
+    params.clear();
+    bool match = true;
+    for (size_t i = 0; i < segments.size() && match; ++i) {
+      const std::string& want = pattern.segments[i];
+      if (want.starts_with(':')) {
+        match = !segments[i].empty();
+        params[want.substr(1)] = segments[i];
+      } else {
+        match = want == segments[i];
+      }
+    }
+    if (match) return &pattern.methods;
+  }
+  params.clear();
+  return nullptr;
 }
 
 void HttpRouter::SetNotFound(HttpHandler handler) { not_found_ = std::move(handler); }
@@ -24,13 +80,19 @@ void HttpRouter::SetMethodNotAllowed(HttpHandler handler) {
 }
 
 HttpResponse HttpRouter::Dispatch(const HttpRequest& request) const {
-  auto path = routes_.find(request.path);
-  if (path == routes_.end()) return not_found_(request);
-  auto method = path->second.find(request.method);
-  if (method != path->second.end()) return method->second(request);
+  std::map<std::string, std::string, std::less<>> params;
+  const Methods* methods = Find(request, params);
+  if (methods == nullptr) return not_found_(request);
+  auto method = methods->find(request.method);
+  if (method != methods->end()) {
+    if (params.empty()) return method->second(request);
+    HttpRequest with_params = request;
+    with_params.params = std::move(params);
+    return method->second(with_params);
+  }
   HttpResponse response = method_not_allowed_(request);
   std::vector<std::string> allowed;
-  for (const auto& [name, handler] : path->second) allowed.push_back(name);
+  for (const auto& [name, handler] : *methods) allowed.push_back(name);
   response.headers.emplace_back("Allow", fmt::format("{}", fmt::join(allowed, ", ")));
   return response;
 }

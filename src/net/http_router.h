@@ -1,11 +1,15 @@
-// HttpRouter: the route table of an HttpServer. Exact method + path matches; a path known under
-// another method answers the method-not-allowed handler (with an Allow header), an unknown path the
-// not-found handler. Routes are added before the server starts; Dispatch() is then thread-safe.
+// HttpRouter: the route table of an HttpServer. A route's path is literal ("/api/health") or has
+// parameter segments ("/api/registry/services/:serviceID/renew"), each matching one non-empty
+// segment whose text reaches the handler in HttpRequest::params. A literal route wins over a
+// pattern; patterns are tried in the order they were added. A path known under another method
+// answers the method-not-allowed handler (with an Allow header), an unknown path the not-found
+// handler. Routes are added before the server starts; Dispatch() is then thread-safe.
 #pragma once
 
 #include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -19,6 +23,11 @@ struct HttpRequest {
   std::string body;
   std::string authorization;   // the Authorization header field
   std::string remote_address;  // the peer's IP address
+  // The route's parameter segments, by name without ':' ("serviceID" -> "svc-1"); not decoded.
+  std::map<std::string, std::string, std::less<>> params;
+
+  // The parameter `name`, or "" when the route has none of that name.
+  std::string_view Param(std::string_view name) const;
 };
 
 struct HttpResponse {
@@ -43,7 +52,17 @@ class HttpRouter {
   HttpResponse Dispatch(const HttpRequest& request) const;
 
  private:
-  std::map<std::string, std::map<std::string, HttpHandler>> routes_;  // path -> method -> handler
+  using Methods = std::map<std::string, HttpHandler>;  // method -> handler
+  struct Pattern {
+    std::vector<std::string> segments;  // ":name" for a parameter
+    Methods methods;
+  };
+  // The handlers for `request`'s path, with its parameters filled in `params`; null if none.
+  const Methods* Find(const HttpRequest& request,
+                      std::map<std::string, std::string, std::less<>>& params) const;
+
+  std::map<std::string, Methods> routes_;  // literal path -> handlers
+  std::vector<Pattern> patterns_;
   HttpHandler not_found_;
   HttpHandler method_not_allowed_;
 };

@@ -67,6 +67,7 @@ absl::Status EtcdGrpcServer::Start() {
   builder.RegisterService(cluster_.get());
   builder.RegisterService(maintenance_.get());
   if (auth_ != nullptr) builder.RegisterService(auth_.get());
+  for (::grpc::Service* service : options_.extra_services) builder.RegisterService(service);
   builder.SetMaxReceiveMessageSize(static_cast<int>(
       std::min<int64_t>(options_.max_request_bytes + kGrpcOverheadBytes, INT_MAX)));
   // Without this, a second process could bind the same port and steal half the connections.

@@ -19,6 +19,7 @@
 
 namespace grpc {
 class Server;
+class Service;
 }  // namespace grpc
 
 namespace aio::protocol::grpc {
@@ -33,6 +34,9 @@ struct EtcdServerOptions {
   uint64_t cluster_id = 0;
   uint64_t member_id = 0;
   std::string member_name;
+  // Further services served on the same listeners (etcd's Lock and Election, AIO's aio.v1
+  // services); not owned, must outlive the server.
+  std::vector<::grpc::Service*> extra_services;
 };
 
 class EtcdServiceContext;
