@@ -8,6 +8,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/string_view.h"
+#include "protocol/grpc/call_guard.h"
 #include "protocol/grpc/etcd_services.h"
 #include "protocol/grpc/grpc_status.h"
 
@@ -66,19 +67,6 @@ absl::Status ToEtcdError(const absl::Status& status) {
     default:
       return status;
   }
-}
-
-// The peer host of a call ("ipv4:127.0.0.1:5000" -> "127.0.0.1"), for throttling and audit.
-std::string PeerHost(const ::grpc::ServerContext& call) {
-  std::string peer = call.peer();
-  const size_t scheme = peer.find(':');
-  if (scheme != std::string::npos) peer = peer.substr(scheme + 1);
-  const size_t port = peer.rfind(':');
-  if (port != std::string::npos) peer = peer.substr(0, port);
-  if (peer.size() >= 2 && peer.front() == '[' && peer.back() == ']') {
-    peer = peer.substr(1, peer.size() - 2);
-  }
-  return peer;
 }
 
 authpb::Permission::Type ToPermType(uint32_t actions) {
