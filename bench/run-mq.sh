@@ -67,6 +67,7 @@ loads=(
   pubsub:1:16:1000000 pubsub:1:128:1000000 pubsub:1:1024:300000
   fanout:10:16:200000 fanout:10:128:200000 fanout:10:1024:50000
   queue:4:16:1000000 queue:4:128:1000000 queue:4:1024:300000
+  jspub:0:16:200000 jspub:0:128:200000 jspub:0:1024:100000
 )
 
 run_all() {
@@ -99,7 +100,8 @@ print(f"{'workload':<22}{'aio msgs/s':>14}{'nats msgs/s':>14}{'aio MB/s':>10}{'n
 for a, n in zip(aio, nats):
     if a["load"] == "reqrep":
         continue
-    name = f"{a['load']} x{a['subs']} {a['size']}B" if a["load"] != "pub" else f"pub {a['size']}B"
+    name = (f"{a['load']} {a['size']}B" if a["load"] in ("pub", "jspub")
+            else f"{a['load']} x{a['subs']} {a['size']}B")
     ok = "" if a["delivered"] == n["delivered"] else "  (delivered differs)"
     print(f"{name:<22}{a['msgs_per_s']:>14,.0f}{n['msgs_per_s']:>14,.0f}{a['mb_per_s']:>10.1f}"
           f"{n['mb_per_s']:>10.1f}{a['msgs_per_s']/n['msgs_per_s']:>8.2f}{ok}")

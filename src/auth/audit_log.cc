@@ -86,6 +86,7 @@ absl::StatusOr<std::vector<AuditRecord>> AuditLog::Query(const AuditFilter& filt
     if (!filter.actor.empty() && r.actor != filter.actor) continue;
     if (!filter.action.empty() && r.action.rfind(filter.action, 0) != 0) continue;
     if (!filter.protocol.empty() && r.protocol != filter.protocol) continue;
+    if (!filter.source.empty() && r.source != filter.source) continue;
     out.push_back(std::move(r));
     if (static_cast<int64_t>(out.size()) >= limit) break;
   }

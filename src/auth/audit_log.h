@@ -30,6 +30,7 @@ struct AuditFilter {
   std::string actor;     // "" = any
   std::string action;    // prefix match ("user." = every user change); "" = any
   std::string protocol;  // "" = any
+  std::string source;    // peer address, exact match; "" = any
   int64_t since_ms = 0;  // Unix ms, inclusive; 0 = no bound
   int64_t until_ms = 0;  // Unix ms, exclusive; 0 = no bound
   int64_t limit = 100;   // newest first

@@ -240,6 +240,31 @@ std::vector<Setting> BuildSettings() {
               "<data_dir>/initial-admin-password (also AIO_ADMIN_PASSWORD)")
       .Duration("audit_retention", &AuthConfig::audit_retention, "168h",
                 "how long audit records are kept");
+  SectionBuilder<TlsConfig>("tls", &Config::tls, &s)
+      .Bool("auto", &TlsConfig::auto_generate, "false",
+            "create a CA and a server certificate in <data_dir>/tls at first start")
+      .String("cert_file", &TlsConfig::cert_file, "",
+              "PEM server certificate (chain); with key_file, instead of tls.auto")
+      .String("key_file", &TlsConfig::key_file, "", "PEM private key of cert_file")
+      .String("ca_file", &TlsConfig::ca_file, "",
+              "PEM CA for client certificates (tls.auto: the generated CA)")
+      .Bool("client_auth", &TlsConfig::client_auth, "false",
+            "gRPC clients must present a certificate signed by the CA")
+      .Bool("grpc", &TlsConfig::grpc, "true", "the gRPC listeners use TLS when TLS is configured")
+      .Bool("http", &TlsConfig::http, "true", "the HTTP listener uses TLS when TLS is configured");
+  SectionBuilder<RegistryConfig>("registry", &Config::registry, &s)
+      .String("prefix", &RegistryConfig::prefix, "/aio/registry",
+              "store key prefix of the service registry: <prefix>/<name>/<id>",
+              [](const std::string& v) -> std::string {
+                return v.starts_with("/") && !v.ends_with("/")
+                           ? ""
+                           : fmt::format("expected a key prefix starting and not ending with /, "
+                                         "got {}", Quoted(v));
+              })
+      .Duration("ttl", &RegistryConfig::ttl, "30s",
+                "an instance not renewed for this long is marked offline (kept, not deleted)")
+      .Duration("renew_interval", &RegistryConfig::renew_interval, "10s",
+                "how often the elected node sweeps for instances past their ttl");
   SectionBuilder<MqConfig>("mq", &Config::mq, &s)
       .Bool("enabled", &MqConfig::enabled, "true", "serve the NATS-protocol message queue")
       .Port("port", &MqConfig::port, "4222", "NATS client port; 0 = any free port")
@@ -258,7 +283,16 @@ std::vector<Setting> BuildSettings() {
       .Int("max_pings_out", &MqConfig::max_pings_out, 1, 1000, "2",
            "unanswered PINGs before a connection is closed as stale")
       .Duration("auth_timeout", &MqConfig::auth_timeout, "2s",
-                "time a client has to send CONNECT when auth is required");
+                "time a client has to send CONNECT when auth is required")
+      .Bool("jetstream", &MqConfig::jetstream, "true",
+            "serve JetStream (persistent streams and consumers over $JS.API.>)")
+      .String("store_dir", &MqConfig::store_dir, "",
+              "JetStream storage directory; \"\" = <data_dir>/mq")
+      .Bool("jetstream_sync_always", &MqConfig::jetstream_sync_always, "false",
+            "fsync every JetStream write (acknowledged publishes survive power loss)")
+      .Duration("jetstream_sync_interval", &MqConfig::jetstream_sync_interval, "2m",
+                "fsync JetStream's store this often when not syncing every write "
+                "(nats-server's sync_interval default)");
   SectionBuilder<CacheConfig>("cache", &Config::cache, &s)
       .Bool("enabled", &CacheConfig::enabled, "true", "serve the Redis-protocol cache")
       .Port("port", &CacheConfig::port, "6379", "Redis-protocol port; 0 = any free port")
@@ -281,7 +315,13 @@ std::vector<Setting> BuildSettings() {
       .Bool("require_auth", &CacheConfig::require_auth, "false",
             "clients must AUTH (a user's password or a JWT) when auth.enabled; false = open, "
             "as Redis without a password")
-      .Int("hz", &CacheConfig::hz, 1, 500, "10", "active expiry cycles per second (Redis hz)");
+      .Int("hz", &CacheConfig::hz, 1, 500, "10", "active expiry cycles per second (Redis hz)")
+      .Bool("persistence", &CacheConfig::persistence, "false",
+            "keep a snapshot in data_dir/cache/dump.aio: loaded at start, written on the "
+            "interval, at shutdown and by SAVE/BGSAVE (Redis RDB)")
+      .Duration("snapshot_interval", &CacheConfig::snapshot_interval, "5m",
+                "with persistence, how often a snapshot is written; 0 = only at shutdown and on "
+                "SAVE/BGSAVE");
   return s;
 }
 
@@ -445,6 +485,21 @@ absl::Status ValidateConfig(const Config& config) {
   if (absl::StatusOr<int64_t> retention = CompactionRetention(config.store); !retention.ok()) {
     return absl::InvalidArgumentError(fmt::format("store.auto_compaction_retention: {}",
                                                   std::string(retention.status().message())));
+  }
+  const TlsConfig& tls = config.tls;
+  if (tls.cert_file.empty() != tls.key_file.empty()) {
+    return absl::InvalidArgumentError("tls.cert_file and tls.key_file must be given together");
+  }
+  if (tls.auto_generate && !tls.cert_file.empty()) {
+    return absl::InvalidArgumentError(
+        "tls.auto and tls.cert_file exclude each other: generate certificates or give them");
+  }
+  if (tls.client_auth && tls.ca_file.empty() && !tls.auto_generate) {
+    return absl::InvalidArgumentError("tls.client_auth needs tls.ca_file (or tls.auto)");
+  }
+  if (config.registry.ttl.count() <= 0 || config.registry.renew_interval.count() <= 0) {
+    return absl::InvalidArgumentError(
+        "registry.ttl and registry.renew_interval must be greater than 0");
   }
   const std::pair<const char*, int64_t> ports[] = {
       {"store.etcd_compat_port", config.store.etcd_compat_port},

@@ -77,6 +77,25 @@ struct AuthConfig {
   std::chrono::milliseconds audit_retention;
 };
 
+// TLS for the gRPC listeners (etcd and AIO ports) and the HTTP listener (src/net/tls.h). The
+// Redis and NATS listeners stay plaintext.
+struct TlsConfig {
+  bool auto_generate;     // tls.auto: a CA and a server certificate in <data_dir>/tls
+  std::string cert_file;  // PEM server certificate (chain); with key_file, instead of tls.auto
+  std::string key_file;   // PEM private key
+  std::string ca_file;    // PEM CA that client certificates must chain to
+  bool client_auth;       // gRPC clients must present a certificate signed by the CA
+  bool grpc;              // serve the gRPC listeners with TLS
+  bool http;              // serve the HTTP listener with TLS
+};
+
+// The service registry (src/registry, seed 003's options).
+struct RegistryConfig {
+  std::string prefix;                        // keys are <prefix>/<name>/<id>
+  std::chrono::milliseconds ttl;             // no renewal for this long -> offline (LeaseTTL)
+  std::chrono::milliseconds renew_interval;  // period of the offline sweep (RenewInterval)
+};
+
 // The NATS-protocol message queue (src/mq, src/protocol/nats).
 struct MqConfig {
   bool enabled;
@@ -89,6 +108,10 @@ struct MqConfig {
   std::chrono::milliseconds ping_interval;
   int64_t max_pings_out;
   std::chrono::milliseconds auth_timeout;
+  bool jetstream;                 // serve the JetStream API ($JS.API.>)
+  std::string store_dir;          // "" = <data_dir>/mq
+  bool jetstream_sync_always;     // fsync every JetStream write
+  std::chrono::milliseconds jetstream_sync_interval;  // else fsync this often
 };
 
 struct CacheConfig {
@@ -103,6 +126,8 @@ struct CacheConfig {
   int64_t proto_max_bulk_len;  // bytes
   bool require_auth;           // AUTH through the shared auth model (when auth.enabled)
   int64_t hz;                  // active expiry cycles per second
+  bool persistence;            // snapshot in data_dir/cache/dump.aio
+  std::chrono::milliseconds snapshot_interval;  // 0 = only at shutdown and SAVE/BGSAVE
 };
 
 struct Config {
@@ -113,6 +138,8 @@ struct Config {
   SystemConfig system;
   StoreConfig store;
   AuthConfig auth;
+  RegistryConfig registry;
+  TlsConfig tls;
   MqConfig mq;
   CacheConfig cache;
 };

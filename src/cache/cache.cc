@@ -4,6 +4,9 @@
 #include <chrono>
 
 #include "absl/container/inlined_vector.h"
+#include "base/logging.h"
+#include "cache/families.h"
+#include "cache/snapshot.h"
 #include "fmt/format.h"
 
 namespace aio::cache {
@@ -56,7 +59,8 @@ Cache::Cache(CacheOptions options, auth::Authenticator* authenticator, auth::Aut
                       .count()),
       instance_id_(++g_cache_instances),
       maxmemory_(options_.maxmemory),
-      policy_(EvictionPolicy::kNoEviction) {
+      policy_(EvictionPolicy::kNoEviction),
+      last_save_s_(started_ms_ / 1000) {
   EvictionPolicy policy;
   if (ParseEvictionPolicy(options_.maxmemory_policy, &policy)) policy_ = policy;
   keyspace_.set_lfu(policy == EvictionPolicy::kAllKeysLfu ||
@@ -73,15 +77,92 @@ void Cache::Start() {
   if (expiry_thread_.joinable()) return;
   stopping_ = false;
   expiry_thread_ = std::thread([this] { ExpiryLoop(); });
+  if (persistence_enabled()) snapshot_thread_ = std::thread([this] { SnapshotLoop(); });
 }
 
 void Cache::Stop() {
   {
     std::lock_guard<std::mutex> lock(stop_mu_);
+    if (stopping_ && !expiry_thread_.joinable()) return;
     stopping_ = true;
   }
   stop_cv_.notify_all();
   if (expiry_thread_.joinable()) expiry_thread_.join();
+  if (snapshot_thread_.joinable()) {
+    snapshot_thread_.join();
+    // Errors are logged by SaveSnapshot(); the previous snapshot stays.
+    (void)SaveSnapshot();
+  }
+}
+
+absl::Status Cache::LoadSnapshot() {
+  if (!persistence_enabled()) return absl::OkStatus();
+  absl::StatusOr<SnapshotStats> loaded = cache::LoadSnapshot(keyspace_, options_.snapshot_path,
+                                                             NowMs());
+  if (!loaded.ok()) return loaded.status();
+  base::GetLogger("cache")->info("snapshot loaded path={} keys={} bytes={}",
+                                 options_.snapshot_path, loaded->keys, loaded->bytes);
+  return absl::OkStatus();
+}
+
+absl::Status Cache::SaveSnapshot() {
+  if (!persistence_enabled()) {
+    return absl::FailedPreconditionError(
+        "ERR persistence is disabled (set cache.persistence: true in the AIO config)");
+  }
+  std::lock_guard<std::mutex> lock(save_mu_);
+  save_in_progress_ = true;
+  const auto started = std::chrono::steady_clock::now();
+  absl::StatusOr<SnapshotStats> saved =
+      cache::SaveSnapshot(keyspace_, options_.snapshot_path, NowMs());
+  save_in_progress_ = false;
+  last_save_ok_ = saved.ok();
+  auto log = base::GetLogger("cache");
+  if (!saved.ok()) {
+    log->error("snapshot failed path={}: {}", options_.snapshot_path,
+               std::string(saved.status().message()));
+    return saved.status();
+  }
+  last_save_s_ = NowMs() / 1000;
+  log->info("snapshot saved path={} keys={} bytes={} ms={}", options_.snapshot_path, saved->keys,
+            saved->bytes,
+            std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::steady_clock::now() - started)
+                .count());
+  return absl::OkStatus();
+}
+
+bool Cache::RequestBackgroundSave() {
+  if (!persistence_enabled() || save_in_progress_) return false;
+  {
+    std::lock_guard<std::mutex> lock(stop_mu_);
+    if (save_requested_) return false;
+    save_requested_ = true;
+  }
+  stop_cv_.notify_all();
+  return true;
+}
+
+void Cache::SnapshotLoop() {
+  const int64_t interval_ms = options_.snapshot_interval_ms;
+  auto next = std::chrono::steady_clock::now() + std::chrono::milliseconds(interval_ms);
+  std::unique_lock<std::mutex> lock(stop_mu_);
+  for (;;) {
+    auto wake = [this] { return stopping_ || save_requested_; };
+    if (interval_ms > 0) {
+      stop_cv_.wait_until(lock, next, wake);
+    } else {
+      stop_cv_.wait(lock, wake);
+    }
+    if (stopping_) return;
+    const bool due = interval_ms > 0 && std::chrono::steady_clock::now() >= next;
+    if (!save_requested_ && !due) continue;
+    lock.unlock();
+    (void)SaveSnapshot();
+    lock.lock();
+    save_requested_ = false;
+    next = std::chrono::steady_clock::now() + std::chrono::milliseconds(interval_ms);
+  }
 }
 
 void Cache::ExpiryLoop() {
@@ -312,6 +393,11 @@ Cache::Outcome Cache::Dispatch(Client& client, const CommandSpec* spec,
   Bump(cs.calls);
   Bump(cs.usec, static_cast<uint64_t>(SteadyUs() - start_us));
   if (rb.out()->size() > reply_start && (*rb.out())[reply_start] == '-') Bump(cs.failed);
+  // CLIENT CACHING applies to the next command, or to a whole MULTI ... EXEC (Redis's
+  // resetClient keeps it through any CLIENT command and inside MULTI).
+  if (!in_exec && !client.in_multi && spec->handler != &ServerFamily::ClientCmd) {
+    client.caching_flag = false;
+  }
   if (ctx.blocked()) {
     if (block_timeout_ms != nullptr) *block_timeout_ms = ctx.block_timeout_ms();
     return Outcome::kBlocked;

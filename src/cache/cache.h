@@ -23,6 +23,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
 #include "auth/authenticator.h"
 #include "cache/client.h"
 #include "cache/command.h"
@@ -42,6 +43,11 @@ struct CacheOptions {
   int64_t client_query_buffer_limit = 1024ll * 1024 * 1024;
   int64_t hz = 10;  // active expiry cycles per second
   int port = 6379;  // shown by INFO server
+  // Persistence (snapshot.h): "" = off (SAVE/BGSAVE refused, nothing loaded or saved). Otherwise
+  // the snapshot is loaded by LoadSnapshot(), written every snapshot_interval_ms (0 = never) and
+  // at Stop().
+  std::string snapshot_path;
+  int64_t snapshot_interval_ms = 0;
 };
 
 // Plain counters read at scrape time (aio_cache_*).
@@ -91,9 +97,21 @@ class Cache {
   Cache(const Cache&) = delete;
   Cache& operator=(const Cache&) = delete;
 
-  // Starts the active-expiry thread. Stop() ends it; idempotent.
+  // Starts the active-expiry thread (and the snapshot thread with persistence). Stop() ends them
+  // and, with persistence, writes a last snapshot; idempotent.
   void Start();
   void Stop();
+
+  // Persistence. LoadSnapshot() is called once before Start(); errors are snapshot.h's.
+  bool persistence_enabled() const { return !options_.snapshot_path.empty(); }
+  absl::Status LoadSnapshot();
+  // SAVE: writes a snapshot now (saves are serialised). FailedPrecondition without persistence.
+  absl::Status SaveSnapshot();
+  // BGSAVE: asks the snapshot thread for a save; false when one is already under way.
+  bool RequestBackgroundSave();
+  int64_t last_save_s() const { return last_save_s_.load(); }  // LASTSAVE, Unix seconds
+  bool save_in_progress() const { return save_in_progress_.load(); }
+  bool last_save_ok() const { return last_save_ok_.load(); }
 
   enum class Outcome { kDone, kBlocked, kClose };
   // Runs `args` (the command name first) for `client`, appending the reply to `rb`. kBlocked: no
@@ -224,6 +242,14 @@ class Cache {
   std::condition_variable stop_cv_;
   bool stopping_ = false;
   std::thread expiry_thread_;
+
+  std::mutex save_mu_;  // one save at a time
+  std::atomic<int64_t> last_save_s_;
+  std::atomic<bool> save_in_progress_{false};
+  std::atomic<bool> last_save_ok_{true};
+  bool save_requested_ = false;  // under stop_mu_
+  std::thread snapshot_thread_;
+  void SnapshotLoop();
 };
 
 }  // namespace aio::cache

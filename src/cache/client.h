@@ -70,6 +70,22 @@ class Client {
   bool tracking = false;
   bool tracking_bcast = false;
   bool tracking_noloop = false;
+  // CLIENT TRACKING ON OPTIN / OPTOUT, and CLIENT CACHING YES|NO given for the next command (or
+  // the next MULTI ... EXEC): OPTIN tracks only then, OPTOUT tracks except then.
+  enum class TrackingOpt : uint8_t { kAll, kOptIn, kOptOut } tracking_opt = TrackingOpt::kAll;
+  bool caching_flag = false;
+  // Whether a key this client reads now is remembered for invalidation (default mode).
+  bool TracksReads() const {
+    if (!tracking || tracking_bcast) return false;
+    switch (tracking_opt) {
+      case TrackingOpt::kOptIn:
+        return caching_flag;
+      case TrackingOpt::kOptOut:
+        return !caching_flag;
+      default:
+        return true;
+    }
+  }
   uint64_t tracking_redirect = 0;
   std::vector<std::string> tracking_prefixes;
   bool no_evict = false;

@@ -157,7 +157,7 @@ CommandContext::CommandContext(Cache& cache, Client& client, protocol::resp::Rep
 Object* CommandContext::Read(std::string_view key) {
   Object* object = ks.Find(db(), key, now_ms);
   cache.CountHit(object != nullptr);
-  if (client.tracking && !client.tracking_bcast) cache.Track(client, db(), key);
+  if (client.TracksReads()) cache.Track(client, db(), key);
   return object;
 }
 

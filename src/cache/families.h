@@ -22,6 +22,9 @@ struct ServerFamily {  // connection and server commands: server_family.cc, info
   static void FlushAll(CommandContext& ctx);
   static void SwapDb(CommandContext& ctx);
   static void Time(CommandContext& ctx);
+  static void Save(CommandContext& ctx);
+  static void BgSave(CommandContext& ctx);
+  static void LastSave(CommandContext& ctx);
   static void Config(CommandContext& ctx);
   static void Monitor(CommandContext& ctx);
   static void Multi(CommandContext& ctx);

@@ -11,12 +11,6 @@
 namespace aio::cache {
 namespace {
 
-constexpr int64_t kFieldOverhead = 32;
-
-int64_t FieldBytes(std::string_view field, std::string_view value) {
-  return kFieldOverhead + static_cast<int64_t>(field.size() + value.size());
-}
-
 Object* ReadHash(CommandContext& ctx, bool* wrong) {
   return ctx.ReadTyped(ctx.arg(1), Type::kHash, wrong);
 }
@@ -33,9 +27,9 @@ bool SetField(CommandContext& ctx, std::string_view key, Object* object, std::st
               std::string_view value) {
   HashValue& hash = object->hash();
   auto [it, inserted] = hash.try_emplace(std::string(field));
-  const int64_t before = inserted ? 0 : FieldBytes(field, it->second);
+  const int64_t before = inserted ? 0 : HashFieldBytes(field, it->second);
   it->second.assign(value);
-  ctx.Charge(key, object, FieldBytes(field, value) - before);
+  ctx.Charge(key, object, HashFieldBytes(field, value) - before);
   return inserted;
 }
 
@@ -128,7 +122,7 @@ void HashFamily::HDel(CommandContext& ctx) {
                  [](Object* object, std::string_view field) -> int64_t {
                    auto it = object->hash().find(field);
                    if (it == object->hash().end()) return 0;
-                   const int64_t freed = FieldBytes(it->first, it->second);
+                   const int64_t freed = HashFieldBytes(it->first, it->second);
                    object->hash().erase(it);
                    return freed;
                  });

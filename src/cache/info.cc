@@ -67,7 +67,10 @@ void ServerFamily::Info(CommandContext& ctx) {
   }
   if (Wants(sections, "persistence", true)) {
     section("Persistence");
-    out += "loading:0\r\nrdb_changes_since_last_save:0\r\naof_enabled:0\r\n";
+    out += fmt::format(
+        "loading:0\r\nrdb_bgsave_in_progress:{}\r\nrdb_last_save_time:{}\r\n"
+        "rdb_last_bgsave_status:{}\r\naof_enabled:0\r\n",
+        cache.save_in_progress() ? 1 : 0, cache.last_save_s(), cache.last_save_ok() ? "ok" : "err");
   }
   if (Wants(sections, "stats", true)) {
     section("Stats");

@@ -8,12 +8,6 @@
 namespace aio::cache {
 namespace {
 
-constexpr int64_t kElementOverhead = 16;
-
-int64_t ElementBytes(std::string_view value) {
-  return kElementOverhead + static_cast<int64_t>(value.size());
-}
-
 std::string PopFrom(CommandContext& ctx, std::string_view key, Object* object, bool left) {
   ListValue& list = object->list();
   std::string value = std::move(left ? list.front() : list.back());
@@ -21,13 +15,13 @@ std::string PopFrom(CommandContext& ctx, std::string_view key, Object* object, b
     list.pop_front();
   else
     list.pop_back();
-  ctx.Charge(key, object, -ElementBytes(value));
+  ctx.Charge(key, object, -ListElementBytes(value));
   return value;
 }
 
 void PushTo(CommandContext& ctx, std::string_view key, Object* object, std::string value,
             bool left) {
-  ctx.Charge(key, object, ElementBytes(value));
+  ctx.Charge(key, object, ListElementBytes(value));
   if (left)
     object->list().push_front(std::move(value));
   else
@@ -220,7 +214,7 @@ void ListFamily::LRem(CommandContext& ctx) {
       }
     }
   }
-  ctx.Charge(key, object, -removed * ElementBytes(value));
+  ctx.Charge(key, object, -removed * ListElementBytes(value));
   if (removed > 0) ctx.Notify(kNotifyList, "lrem", key);
   ctx.DeleteIfEmpty(key, object);
   ctx.rb.Int(removed);
@@ -244,11 +238,11 @@ void ListFamily::LTrim(CommandContext& ctx) {
   if (end >= len) end = len - 1;
   int64_t freed = 0;
   if (start > end || start >= len) {
-    for (const std::string& v : list) freed += ElementBytes(v);
+    for (const std::string& v : list) freed += ListElementBytes(v);
     list.clear();
   } else {
-    for (int64_t i = end + 1; i < len; ++i) freed += ElementBytes(list[static_cast<size_t>(i)]);
-    for (int64_t i = 0; i < start; ++i) freed += ElementBytes(list[static_cast<size_t>(i)]);
+    for (int64_t i = end + 1; i < len; ++i) freed += ListElementBytes(list[static_cast<size_t>(i)]);
+    for (int64_t i = 0; i < start; ++i) freed += ListElementBytes(list[static_cast<size_t>(i)]);
     list.erase(list.begin() + end + 1, list.end());
     list.erase(list.begin(), list.begin() + start);
   }
@@ -282,7 +276,7 @@ void ListFamily::LInsert(CommandContext& ctx) {
   }
   if (!before) ++it;
   list.insert(it, std::string(ctx.arg(4)));
-  ctx.Charge(key, object, ElementBytes(ctx.arg(4)));
+  ctx.Charge(key, object, ListElementBytes(ctx.arg(4)));
   ctx.Notify(kNotifyList, "linsert", key);
   ctx.rb.Int(static_cast<int64_t>(list.size()));
 }

@@ -92,6 +92,21 @@ class Object {
   Value value_;
 };
 
+// What one element adds to its aggregate's Object::bytes: the payload plus an approximation of the
+// allocator and node overhead, so INFO used_memory and maxmemory track the data set's size.
+inline int64_t HashFieldBytes(std::string_view field, std::string_view value) {
+  return 32 + static_cast<int64_t>(field.size() + value.size());
+}
+inline int64_t ListElementBytes(std::string_view value) {
+  return 16 + static_cast<int64_t>(value.size());
+}
+inline int64_t SetMemberBytes(std::string_view member) {
+  return 24 + static_cast<int64_t>(member.size());
+}
+inline int64_t ZSetMemberBytes(std::string_view member) {
+  return 64 + static_cast<int64_t>(member.size());
+}
+
 const char* TypeName(Type type);
 
 // Redis's OBJECT ENCODING names for the value as stored now.

@@ -79,11 +79,15 @@ void ReplyCommandInfo(CommandContext& ctx, const CommandSpec& spec) {
   ctx.rb.Array(0);  // subcommands
 }
 
+// CLIENT TRACKING ON|OFF [REDIRECT id] [PREFIX p ...] [BCAST] [OPTIN] [OPTOUT] [NOLOOP]
+// (https://redis.io/commands/client-tracking/), with Redis's option errors.
 void ClientTracking(CommandContext& ctx) {
   Client& c = ctx.client;
   if (EqualsIgnoreCase(ctx.arg(2), "off")) {
     ctx.cache.EnableTracking(c, false);
     c.tracking_bcast = false;
+    c.tracking_opt = Client::TrackingOpt::kAll;
+    c.caching_flag = false;
     c.tracking_prefixes.clear();
     ctx.rb.Ok();
     return;
@@ -94,6 +98,8 @@ void ClientTracking(CommandContext& ctx) {
   }
   bool bcast = false;
   bool noloop = false;
+  bool optin = false;
+  bool optout = false;
   uint64_t redirect = 0;
   std::vector<std::string> prefixes;
   for (size_t i = 3; i < ctx.argc(); ++i) {
@@ -108,9 +114,10 @@ void ClientTracking(CommandContext& ctx) {
       redirect = static_cast<uint64_t>(id);
     } else if (EqualsIgnoreCase(opt, "prefix") && i + 1 < ctx.argc()) {
       prefixes.emplace_back(ctx.arg(++i));
-    } else if (EqualsIgnoreCase(opt, "optin") || EqualsIgnoreCase(opt, "optout")) {
-      ctx.rb.Error("ERR OPTIN and OPTOUT are not supported by this server");
-      return;
+    } else if (EqualsIgnoreCase(opt, "optin")) {
+      optin = true;
+    } else if (EqualsIgnoreCase(opt, "optout")) {
+      optout = true;
     } else {
       ctx.rb.Error(errors::kSyntax);
       return;
@@ -120,7 +127,31 @@ void ClientTracking(CommandContext& ctx) {
     ctx.rb.Error("ERR PREFIX option requires BCAST mode to be enabled");
     return;
   }
+  if (optin && optout) {
+    ctx.rb.Error("ERR You can't use both OPTIN and OPTOUT options");
+    return;
+  }
+  if (bcast && (optin || optout)) {
+    ctx.rb.Error("ERR OPTIN and OPTOUT are not compatible with BCAST");
+    return;
+  }
+  const auto opt = optin    ? Client::TrackingOpt::kOptIn
+                   : optout ? Client::TrackingOpt::kOptOut
+                            : Client::TrackingOpt::kAll;
+  if (c.tracking && c.tracking_bcast != bcast) {
+    ctx.rb.Error(
+        "ERR You can't switch BCAST mode on/off before disabling tracking for this client, and "
+        "then re-enabling it with a different mode.");
+    return;
+  }
+  if (c.tracking && c.tracking_opt != opt) {
+    ctx.rb.Error(
+        "ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and "
+        "then re-enabling it with a different mode.");
+    return;
+  }
   ctx.cache.EnableTracking(c, false);
+  c.tracking_opt = opt;
   c.tracking_bcast = bcast;
   c.tracking_noloop = noloop;
   c.tracking_redirect = redirect;
@@ -361,12 +392,36 @@ void ServerFamily::ClientCmd(CommandContext& ctx) {
     }
   } else if (sub == "tracking") {
     if (arity(argc >= 3)) ClientTracking(ctx);
+  } else if (sub == "caching") {
+    if (!arity(argc == 3)) return;
+    Client& c = ctx.client;
+    if (!c.tracking || c.tracking_opt == Client::TrackingOpt::kAll) {
+      return ctx.rb.Error(
+          "ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN "
+          "or OPTOUT mode enabled");
+    }
+    if (EqualsIgnoreCase(ctx.arg(2), "yes")) {
+      if (c.tracking_opt != Client::TrackingOpt::kOptIn) {
+        return ctx.rb.Error(
+            "ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.");
+      }
+    } else if (EqualsIgnoreCase(ctx.arg(2), "no")) {
+      if (c.tracking_opt != Client::TrackingOpt::kOptOut) {
+        return ctx.rb.Error(
+            "ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.");
+      }
+    } else {
+      return ctx.rb.Error(errors::kSyntax);
+    }
+    c.caching_flag = true;
+    ctx.rb.Ok();
   } else if (sub == "getredir") {
     ctx.rb.Int(ctx.client.tracking ? static_cast<int64_t>(ctx.client.tracking_redirect) : -1);
   } else if (sub == "help") {
     ctx.rb.Array(1);
     ctx.rb.Simple(
-        "CLIENT <subcommand>: ID SETNAME GETNAME LIST INFO KILL SETINFO NO-EVICT TRACKING");
+        "CLIENT <subcommand>: ID SETNAME GETNAME LIST INFO KILL SETINFO NO-EVICT TRACKING CACHING "
+        "GETREDIR");
   } else {
     ctx.rb.Error(UnknownSubcommand("client", ctx.arg(1)));
   }
@@ -484,6 +539,33 @@ void ServerFamily::Time(CommandContext& ctx) {
   ctx.rb.Bulk(std::to_string(us / 1000000));
   ctx.rb.Bulk(std::to_string(us % 1000000));
 }
+
+// SAVE, BGSAVE [SCHEDULE], LASTSAVE (https://redis.io/commands/save/): the snapshot of
+// cache/snapshot.h, refused while cache.persistence is off.
+constexpr std::string_view kSaveInProgress = "ERR Background save already in progress";
+
+void ServerFamily::Save(CommandContext& ctx) {
+  if (ctx.cache.save_in_progress()) return ctx.rb.Error(kSaveInProgress);
+  absl::Status status = ctx.cache.SaveSnapshot();
+  if (!status.ok()) {
+    const std::string message(status.message());
+    return ctx.rb.Error(message.starts_with("ERR ") ? message : "ERR " + message);
+  }
+  ctx.rb.Ok();
+}
+
+void ServerFamily::BgSave(CommandContext& ctx) {
+  if (ctx.argc() > 2 || (ctx.argc() == 2 && !EqualsIgnoreCase(ctx.arg(1), "schedule"))) {
+    return ctx.rb.Error(errors::kSyntax);
+  }
+  if (!ctx.cache.persistence_enabled()) {
+    return ctx.rb.Error("ERR persistence is disabled (set cache.persistence: true in the AIO config)");
+  }
+  if (!ctx.cache.RequestBackgroundSave()) return ctx.rb.Error(kSaveInProgress);
+  ctx.rb.Simple("Background saving started");
+}
+
+void ServerFamily::LastSave(CommandContext& ctx) { ctx.rb.Int(ctx.cache.last_save_s()); }
 
 void ServerFamily::Config(CommandContext& ctx) {
   const std::string sub = ToLower(ctx.arg(1));

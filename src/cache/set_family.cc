@@ -10,12 +10,6 @@
 namespace aio::cache {
 namespace {
 
-constexpr int64_t kMemberOverhead = 24;
-
-int64_t MemberBytes(std::string_view member) {
-  return kMemberOverhead + static_cast<int64_t>(member.size());
-}
-
 std::mt19937_64& Rng() {
   thread_local std::mt19937_64 rng{std::random_device{}()};
   return rng;
@@ -44,7 +38,7 @@ void SetFamily::SAdd(CommandContext& ctx) {
   for (size_t i = 2; i < ctx.argc(); ++i) {
     if (object->set().emplace(ctx.arg(i)).second) {
       ++added;
-      ctx.Charge(key, object, MemberBytes(ctx.arg(i)));
+      ctx.Charge(key, object, SetMemberBytes(ctx.arg(i)));
     }
   }
   if (added > 0) ctx.Notify(kNotifySet, "sadd", key);
@@ -54,7 +48,7 @@ void SetFamily::SAdd(CommandContext& ctx) {
 void SetFamily::SRem(CommandContext& ctx) {
   RemoveElements(ctx, Type::kSet, kNotifySet, "srem",
                  [](Object* object, std::string_view member) -> int64_t {
-                   return object->set().erase(member) > 0 ? MemberBytes(member) : 0;
+                   return object->set().erase(member) > 0 ? SetMemberBytes(member) : 0;
                  });
 }
 
@@ -113,7 +107,7 @@ void SetFamily::SPop(CommandContext& ctx) {
   for (size_t i = 0; i < n; ++i) popped.push_back(*members[i]);
   for (const std::string& m : popped) {
     object->set().erase(m);
-    ctx.Charge(key, object, -MemberBytes(m));
+    ctx.Charge(key, object, -SetMemberBytes(m));
   }
   if (count < 0) {
     ctx.rb.Bulk(popped[0]);
@@ -201,7 +195,7 @@ void SetFamily::SetOp(CommandContext& ctx) {
     Object* target = ctx.LookupOrCreate<SetValue>(dst, Type::kSet);
     int64_t bytes = 0;
     for (std::string& m : result) {
-      bytes += MemberBytes(m);
+      bytes += SetMemberBytes(m);
       target->set().insert(std::move(m));
     }
     ctx.Charge(dst, target, bytes);
@@ -275,11 +269,11 @@ void SetFamily::SMove(CommandContext& ctx) {
     return;
   }
   source->set().erase(member);
-  ctx.Charge(src, source, -MemberBytes(member));
+  ctx.Charge(src, source, -SetMemberBytes(member));
   ctx.Notify(kNotifySet, "srem", src);
   ctx.DeleteIfEmpty(src, source);
   if (target == nullptr) target = ctx.LookupOrCreate<SetValue>(dst, Type::kSet);
-  if (target->set().emplace(member).second) ctx.Charge(dst, target, MemberBytes(member));
+  if (target->set().emplace(member).second) ctx.Charge(dst, target, SetMemberBytes(member));
   ctx.Notify(kNotifySet, "sadd", dst);
   ctx.rb.Int(1);
 }

@@ -9,6 +9,7 @@ namespace aio::cache {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 TEST(TransactionTest, ExecRunsQueuedCommands) {
   CacheHarness h;
@@ -127,6 +128,59 @@ TEST(TrackingTest, BroadcastModeMatchesPrefixes) {
   h.Run({"SET", "order:1", "a"}, writer);
   ASSERT_EQ(h.client->delivered.size(), 1u);
   EXPECT_THAT(h.client->delivered[0], HasSubstr("user:1"));
+}
+
+TEST(TrackingTest, OptInTracksOnlyReadsAfterClientCachingYes) {
+  CacheHarness h;
+  TestClient* writer = h.NewClient();
+  h.Run({"HELLO", "3"});
+  EXPECT_EQ(h.Run({"CLIENT", "CACHING", "yes"}),
+            "-ERR CLIENT CACHING can be called only when the client is in tracking mode with "
+            "OPTIN or OPTOUT mode enabled\r\n");
+  EXPECT_EQ(h.Run({"CLIENT", "TRACKING", "on", "OPTIN"}), "+OK\r\n");
+  EXPECT_EQ(h.Run({"CLIENT", "CACHING", "no"}),
+            "-ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.\r\n");
+  h.Run({"GET", "untracked"});
+  EXPECT_EQ(h.Run({"CLIENT", "CACHING", "yes"}), "+OK\r\n");
+  h.Run({"GET", "tracked"});
+  h.Run({"GET", "later"});  // the flag covered one command only
+  h.Run({"SET", "untracked", "1"}, writer);
+  h.Run({"SET", "later", "1"}, writer);
+  EXPECT_TRUE(h.client->delivered.empty());
+  h.Run({"SET", "tracked", "1"}, writer);
+  ASSERT_EQ(h.client->delivered.size(), 1u);
+  EXPECT_THAT(h.client->delivered[0], HasSubstr("tracked"));
+  // CLIENT CACHING yes before MULTI covers the whole transaction.
+  h.Run({"CLIENT", "CACHING", "yes"});
+  h.Run({"MULTI"});
+  h.Run({"GET", "a"});
+  h.Run({"GET", "b"});
+  h.Run({"EXEC"});
+  h.Run({"GET", "c"});
+  h.Run({"MSET", "a", "1", "b", "1", "c", "1"}, writer);
+  ASSERT_EQ(h.client->delivered.size(), 3u);
+  EXPECT_THAT(h.client->delivered[1] + h.client->delivered[2], HasSubstr("$1\r\na"));
+  EXPECT_THAT(h.client->delivered[1] + h.client->delivered[2], Not(HasSubstr("$1\r\nc")));
+}
+
+TEST(TrackingTest, OptOutSkipsReadsAfterClientCachingNoAndModesCannotBeMixed) {
+  CacheHarness h;
+  TestClient* writer = h.NewClient();
+  h.Run({"HELLO", "3"});
+  EXPECT_EQ(h.Run({"CLIENT", "TRACKING", "on", "OPTIN", "OPTOUT"}),
+            "-ERR You can't use both OPTIN and OPTOUT options\r\n");
+  EXPECT_EQ(h.Run({"CLIENT", "TRACKING", "on", "BCAST", "OPTOUT"}),
+            "-ERR OPTIN and OPTOUT are not compatible with BCAST\r\n");
+  EXPECT_EQ(h.Run({"CLIENT", "TRACKING", "on", "OPTOUT"}), "+OK\r\n");
+  EXPECT_THAT(h.Run({"CLIENT", "TRACKING", "on", "OPTIN"}),
+              HasSubstr("You can't switch OPTIN/OPTOUT mode"));
+  EXPECT_EQ(h.Run({"CLIENT", "CACHING", "no"}), "+OK\r\n");
+  h.Run({"GET", "skipped"});
+  h.Run({"GET", "tracked"});
+  h.Run({"SET", "skipped", "1"}, writer);
+  EXPECT_TRUE(h.client->delivered.empty());
+  h.Run({"SET", "tracked", "1"}, writer);
+  EXPECT_EQ(h.client->delivered.size(), 1u);
 }
 
 TEST(KeyspaceEventsTest, NotificationsFollowTheConfiguredClasses) {

@@ -11,12 +11,6 @@
 namespace aio::cache {
 namespace {
 
-constexpr int64_t kZMemberOverhead = 64;
-
-int64_t MemberBytes(std::string_view m) {
-  return kZMemberOverhead + static_cast<int64_t>(m.size());
-}
-
 void ReplyScore(CommandContext& ctx, double score) { ctx.rb.Double(score); }
 
 // Replies the members with ranks in `r` (walking down when `rev`), after LIMIT's offset/count.
@@ -51,7 +45,7 @@ void EraseRanks(CommandContext& ctx, std::string_view key, Object* object, RankR
   for (int64_t i = 0; i < r.size(); ++i, ++it) members.push_back(it->second);
   for (const std::string& m : members) {
     z.Erase(m);
-    ctx.Charge(key, object, -MemberBytes(m));
+    ctx.Charge(key, object, -ZSetMemberBytes(m));
   }
 }
 
@@ -77,7 +71,7 @@ void PopEnd(CommandContext& ctx, std::string_view key, Object* object, bool max,
     ctx.rb.Bulk(member);
     ReplyScore(ctx, score);
     z.Erase(member);
-    ctx.Charge(key, object, -MemberBytes(member));
+    ctx.Charge(key, object, -ZSetMemberBytes(member));
   }
   ctx.Notify(kNotifyZSet, max ? "zpopmax" : "zpopmin", key);
   ctx.DeleteIfEmpty(key, object);
@@ -154,7 +148,7 @@ void ZSetFamily::ZAdd(CommandContext& ctx) {
         continue;
       }
       z.Insert(member, score);
-      ctx.Charge(key, object, MemberBytes(member));
+      ctx.Charge(key, object, ZSetMemberBytes(member));
       ++added;
       result = score;
       continue;
@@ -196,7 +190,7 @@ void ZSetFamily::ZAdd(CommandContext& ctx) {
 void ZSetFamily::ZRem(CommandContext& ctx) {
   RemoveElements(ctx, Type::kZSet, kNotifyZSet, "zrem",
                  [](Object* object, std::string_view member) -> int64_t {
-                   return object->zset().Erase(member) ? MemberBytes(member) : 0;
+                   return object->zset().Erase(member) ? ZSetMemberBytes(member) : 0;
                  });
 }
 
@@ -245,7 +239,7 @@ void ZSetFamily::ZIncrBy(CommandContext& ctx) {
     ctx.DeleteIfEmpty(key, object);
     return;
   }
-  if (z.Insert(ctx.arg(3), score)) ctx.Charge(key, object, MemberBytes(ctx.arg(3)));
+  if (z.Insert(ctx.arg(3), score)) ctx.Charge(key, object, ZSetMemberBytes(ctx.arg(3)));
   ctx.Notify(kNotifyZSet, "zincr", key);
   ReplyScore(ctx, score);
 }

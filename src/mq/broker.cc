@@ -47,8 +47,9 @@ bool Broker::DeliverTo(const SubscriptionPtr& sub, const Message& msg, WakeList*
 
 size_t Broker::Publish(const Message& msg, uint64_t publisher_id, bool echo, MatchCache* cache,
                        WakeList* wake) {
+  const std::string_view route = msg.route.empty() ? msg.subject : msg.route;
   const MatchResultPtr result =
-      cache != nullptr ? cache->Match(sublist_, msg.subject) : sublist_.Match(msg.subject);
+      cache != nullptr ? cache->Match(sublist_, route) : sublist_.Match(route);
   size_t delivered = 0;
   for (const SubscriptionPtr& sub : result->plain) {
     if (!echo && sub->client_id == publisher_id) continue;

@@ -35,10 +35,10 @@ class Broker {
   // Idempotent: a subscription already ended (max reached, closed) is a no-op.
   void Unsubscribe(const SubscriptionPtr& sub);
 
-  // Delivers `msg` to its subscribers; returns how many received it. `publisher_id` with
-  // `echo` false skips the publisher's own subscriptions. `cache` (optional) is the caller's
-  // match cache. Subscribers to wake are appended to `wake`; when `wake` is null they are woken
-  // before returning.
+  // Delivers `msg` to the subscribers of its subject (or of `msg.route` when set); returns how
+  // many received it. `publisher_id` with `echo` false skips the publisher's own subscriptions.
+  // `cache` (optional) is the caller's match cache. Subscribers to wake are appended to `wake`;
+  // when `wake` is null they are woken before returning.
   size_t Publish(const Message& msg, uint64_t publisher_id, bool echo, MatchCache* cache,
                  WakeList* wake);
 

@@ -18,6 +18,9 @@ struct Message {
   std::string_view reply;    // "" = none
   std::string_view headers;  // raw "NATS/1.0...\r\n\r\n" block; "" = none
   std::string_view payload;
+  // Matched against subscriptions instead of `subject` when set: JetStream delivers a stored
+  // message to a consumer's deliver subject or pull inbox under the message's own subject.
+  std::string_view route;
 };
 
 struct Subscription;

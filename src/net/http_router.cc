@@ -1,6 +1,8 @@
 #include "net/http_router.h"
 
 #include <algorithm>
+#include <memory>
+#include <optional>
 
 #include "fmt/format.h"
 
@@ -36,6 +38,13 @@ HttpRouter::HttpRouter()
       }) {}
 
 void HttpRouter::Add(std::string method, std::string path, HttpHandler handler) {
+  AddAsync(std::move(method), std::move(path),
+           [handler = std::move(handler)](const HttpRequest& request, HttpRespond respond) {
+             respond(handler(request));
+           });
+}
+
+void HttpRouter::AddAsync(std::string method, std::string path, HttpAsyncHandler handler) {
   if (path.find("/:") == std::string::npos) {
     routes_[std::move(path)][std::move(method)] = std::move(handler);
     return;
@@ -79,22 +88,33 @@ void HttpRouter::SetMethodNotAllowed(HttpHandler handler) {
   method_not_allowed_ = std::move(handler);
 }
 
-HttpResponse HttpRouter::Dispatch(const HttpRequest& request) const {
+void HttpRouter::Dispatch(const HttpRequest& request, HttpRespond respond) const {
   std::map<std::string, std::string, std::less<>> params;
   const Methods* methods = Find(request, params);
-  if (methods == nullptr) return not_found_(request);
+  if (methods == nullptr) return respond(not_found_(request));
   auto method = methods->find(request.method);
   if (method != methods->end()) {
-    if (params.empty()) return method->second(request);
+    if (params.empty()) return method->second(request, std::move(respond));
     HttpRequest with_params = request;
     with_params.params = std::move(params);
-    return method->second(with_params);
+    return method->second(with_params, std::move(respond));
   }
   HttpResponse response = method_not_allowed_(request);
   std::vector<std::string> allowed;
   for (const auto& [name, handler] : *methods) allowed.push_back(name);
   response.headers.emplace_back("Allow", fmt::format("{}", fmt::join(allowed, ", ")));
-  return response;
+  respond(std::move(response));
+}
+
+HttpResponse HttpRouter::Dispatch(const HttpRequest& request) const {
+  auto answer = std::make_shared<std::optional<HttpResponse>>();
+  Dispatch(request, [answer](HttpResponse response) {
+    if (!answer->has_value()) *answer = std::move(response);
+  });
+  if (answer->has_value()) return std::move(**answer);
+  return HttpResponse{.status = 500,
+                      .content_type = "text/plain",
+                      .body = "handler answers asynchronously\n"};
 }
 
 }  // namespace aio::net

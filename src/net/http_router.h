@@ -39,20 +39,30 @@ struct HttpResponse {
 
 // Runs on an I/O thread: must not block for long.
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
+// Answers one request; the first call counts, later ones are ignored. Callable from any thread.
+using HttpRespond = std::function<void(HttpResponse)>;
+// A handler that may answer later (long-polls): it runs on an I/O thread, must not block, and
+// calls `respond` once, now or later from any thread. HttpServer::Stop() answers requests still
+// pending with 503.
+using HttpAsyncHandler = std::function<void(const HttpRequest&, HttpRespond respond)>;
 
 class HttpRouter {
  public:
   HttpRouter();
 
   void Add(std::string method, std::string path, HttpHandler handler);
+  void AddAsync(std::string method, std::string path, HttpAsyncHandler handler);
   // Replace the plain-text defaults for an unknown path (404) and a wrong method (405).
   void SetNotFound(HttpHandler handler);
   void SetMethodNotAllowed(HttpHandler handler);
 
+  // Routes `request`; its handler answers through `respond` (at once for Add() routes).
+  void Dispatch(const HttpRequest& request, HttpRespond respond) const;
+  // The answer of an Add() route; 500 for an AddAsync() route that has not answered on return.
   HttpResponse Dispatch(const HttpRequest& request) const;
 
  private:
-  using Methods = std::map<std::string, HttpHandler>;  // method -> handler
+  using Methods = std::map<std::string, HttpAsyncHandler>;  // method -> handler
   struct Pattern {
     std::vector<std::string> segments;  // ":name" for a parameter
     Methods methods;

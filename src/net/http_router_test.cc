@@ -19,6 +19,24 @@ TEST(HttpRouterTest, DispatchesByMethodAndPath) {
   EXPECT_EQ(router.Dispatch(post).body, "posted");
 }
 
+TEST(HttpRouterTest, AsyncRoutesAnswerThroughRespondWithParams) {
+  HttpRouter router;
+  HttpRespond parked;
+  router.AddAsync("GET", "/wait/:id", [&](const HttpRequest& r, HttpRespond respond) {
+    parked = [respond, id = std::string(r.Param("id"))](HttpResponse out) {
+      out.body = id;
+      respond(std::move(out));
+    };
+  });
+  std::string answered;
+  router.Dispatch(Request("GET", "/wait/7"), [&](HttpResponse r) { answered = r.body; });
+  EXPECT_EQ(answered, "");
+  parked(HttpResponse{});
+  EXPECT_EQ(answered, "7");
+  // The synchronous form cannot wait for a later answer.
+  EXPECT_EQ(router.Dispatch(Request("GET", "/wait/8")).status, 500);
+}
+
 TEST(HttpRouterTest, UnknownPathIs404AndWrongMethodIs405WithAllow) {
   HttpRouter router;
   router.Add("GET", "/a", [](const HttpRequest&) { return HttpResponse{}; });

@@ -1,8 +1,10 @@
 // HttpServer: an HTTP/1.1 server (Boost.Beast, C++20 coroutines) serving an HttpRouter, with
-// keep-alive and per-request read/write timeouts.
+// keep-alive and per-request read/write timeouts; HTTPS (TLS 1.2+) when given a certificate.
 //
 // Threading: `threads` I/O threads run one io_context; each connection runs on its own strand;
-// handlers run on the I/O threads. Start() and Stop() are called from one owner thread.
+// handlers run on the I/O threads; an async handler (HttpRouter::AddAsync) may answer later from
+// any thread, and Stop() answers the ones still pending with 503. Start() and Stop() are called
+// from one owner thread.
 #pragma once
 
 #include <chrono>
@@ -12,6 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "net/http_router.h"
+#include "net/tls.h"
 
 namespace aio::net {
 
@@ -25,6 +28,9 @@ struct HttpServerOptions {
   bool keep_alive = true;
   int64_t max_body_bytes = 4 << 20;                // larger bodies get 413
   std::chrono::milliseconds drain_timeout{3'000};  // Stop() waits this long for in-flight requests
+  // HTTPS with this PEM certificate and key when cert_file is set (ca_file is not used: no client
+  // certificates). The TLS handshake must finish within read_timeout.
+  TlsFiles tls;
 };
 
 class HttpServer {
@@ -36,7 +42,7 @@ class HttpServer {
   HttpServer& operator=(const HttpServer&) = delete;
 
   // Binds host:port and starts serving. Returns the bound port. The error names the address
-  // ("cannot listen on 127.0.0.1:8080: Address already in use").
+  // ("cannot listen on 127.0.0.1:8080: Address already in use") or the TLS file that does not load.
   absl::StatusOr<int> Start();
 
   // Stops accepting, closes idle connections, lets in-flight requests finish (up to

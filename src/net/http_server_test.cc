@@ -152,5 +152,52 @@ TEST(HttpServerTest, StopFinishesInFlightRequestsAndClosesIdleOnes) {
   EXPECT_TRUE(ec) << "the listener is closed after Stop()";
 }
 
+TEST(HttpServerTest, AsyncHandlerAnswersLaterFromAnotherThreadWithoutHoldingAnIoThread) {
+  std::promise<HttpRespond> parked;
+  HttpRouter router;
+  router.AddAsync("GET", "/later", [&](const HttpRequest&, HttpRespond respond) {
+    parked.set_value(std::move(respond));
+  });
+  router.Add("GET", "/fast", [](const HttpRequest&) { return HttpResponse{.body = "fast"}; });
+  HttpServer server({.port = 0, .threads = 1}, std::move(router));
+  absl::StatusOr<int> port = server.Start();
+  ASSERT_TRUE(port.ok());
+
+  auto later = std::async(std::launch::async, [&] {
+    Client client(*port);
+    return client.Send(http::verb::get, "/later");
+  });
+  HttpRespond respond = parked.get_future().get();
+  // The only I/O thread is free while the first request waits.
+  Client other(*port);
+  EXPECT_EQ(other.Send(http::verb::get, "/fast").body(), "fast");
+  std::thread([&] {
+    respond(HttpResponse{.body = "first"});
+    respond(HttpResponse{.body = "second"});  // ignored
+  }).join();
+  EXPECT_EQ(later.get().body(), "first");
+}
+
+TEST(HttpServerTest, StopAnswersPendingAsyncRequestsWith503) {
+  std::promise<void> entered;
+  HttpRespond kept;
+  HttpRouter router;
+  router.AddAsync("GET", "/never", [&](const HttpRequest&, HttpRespond respond) {
+    kept = std::move(respond);
+    entered.set_value();
+  });
+  HttpServer server({.port = 0}, std::move(router));
+  absl::StatusOr<int> port = server.Start();
+  ASSERT_TRUE(port.ok());
+  auto pending = std::async(std::launch::async, [&] {
+    Client client(*port);
+    return client.Send(http::verb::get, "/never");
+  });
+  entered.get_future().wait();
+  server.Stop();
+  EXPECT_EQ(pending.get().result_int(), 503);
+  kept(HttpResponse{.body = "too late"});  // after Stop: ignored, no crash
+}
+
 }  // namespace
 }  // namespace aio::net

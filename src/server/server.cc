@@ -75,8 +75,16 @@ absl::Status Server::StartCache() {
           .proto_max_bulk_len = c.proto_max_bulk_len,
           .hz = c.hz,
           .port = static_cast<int>(c.port),
+          .snapshot_path = c.persistence ? (std::filesystem::path(config_.system.data_dir) /
+                                            "cache" / "dump.aio")
+                                               .string()
+                                         : "",
+          .snapshot_interval_ms = c.snapshot_interval.count(),
       },
       auth ? auth_.get() : nullptr, auth ? auth_.get() : nullptr);
+  if (absl::Status status = cache_->LoadSnapshot(); !status.ok()) {
+    return absl::Status(status.code(), fmt::format("cache.persistence: {}", std::string(status.message())));
+  }
   cache_->Start();
   resp_ = std::make_unique<protocol::resp::RespServer>(cache_.get(), DataPool());
   absl::StatusOr<int> port = resp_->Start(host, static_cast<int>(c.port));
@@ -94,6 +102,27 @@ absl::Status Server::StartMq() {
   const base::MqConfig& mq = config_.mq;
   const std::string host = base::ListenHost(mq.allow_external, config_.network.bind_ip);
   mq_broker_ = std::make_unique<mq::Broker>(&mq_stats_);
+  if (mq.jetstream) {
+    const std::string store_dir =
+        mq.store_dir.empty() ? (std::filesystem::path(config_.system.data_dir) / "mq").string()
+                             : mq.store_dir;
+    absl::StatusOr<std::unique_ptr<mq::jetstream::JetStream>> engine =
+        mq::jetstream::JetStream::Open({
+            .store_dir = store_dir,
+            .sync_always = mq.jetstream_sync_always,
+            .max_payload = mq.max_payload,
+            .has_interest = [broker = mq_broker_.get()](std::string_view subject) {
+              return broker->HasInterest(subject);
+            },
+        });
+    if (!engine.ok()) return engine.status();
+    jetstream_ = std::make_unique<mq::jetstream::JetStreamService>(
+        mq_broker_.get(), std::move(*engine),
+        mq::jetstream::JetStreamServiceOptions{
+            .sync_interval = mq.jetstream_sync_always ? std::chrono::milliseconds(0)
+                                                      : mq.jetstream_sync_interval});
+    jetstream_->Start();
+  }
   nats_ = std::make_unique<protocol::nats::NatsServer>(
       protocol::nats::NatsServerOptions{
           .host = host,
@@ -109,6 +138,7 @@ absl::Status Server::StartMq() {
           .auth_timeout = mq.auth_timeout,
           .authenticator = auth_.get(),
           .authorizer = auth_.get(),
+          .jetstream = jetstream_ != nullptr,
       },
       DataPool(), mq_broker_.get());
   absl::StatusOr<int> port = nats_->Start();
@@ -143,12 +173,42 @@ absl::Status Server::StartAuth() {
       });
   if (absl::Status status = auth_->Start(); !status.ok()) return status;
   auth_http_ = std::make_unique<protocol::http::AuthHttpApi>(auth_.get());
+  aio_client_auth_ = std::make_unique<protocol::grpc::AioClientAuthService>(auth_.get());
+  aio_auth_ = std::make_unique<protocol::grpc::AioAuthService>(auth_.get());
   if (!config_.auth.enabled) {
     log->warn(
         "AUTH IS DISABLED (auth.enabled: false): every AIO API is open to anyone who can reach "
         "it; set auth.enabled: true outside of development");
   }
   return absl::OkStatus();
+}
+
+void Server::StartCoord() {
+  coord_watcher_ = std::make_unique<coord::Watcher>(store_.get());
+  locker_ = std::make_unique<coord::Locker>(coord_watcher_.get());
+  elector_ = std::make_unique<coord::Elector>(coord_watcher_.get());
+  // Leases its worker ID at the first ID asked for: an idle server writes nothing.
+  snowflake_ = std::make_unique<coord::Snowflake>(
+      store_.get(), coord::SnowflakeOptions{.node_id = config_.system.node_id});
+  sequences_ = std::make_unique<coord::Sequences>(store_.get());
+  coord_context_ = std::make_unique<protocol::grpc::EtcdServiceContext>(
+      store_.get(), StableId("aio-cluster/" + config_.system.node_id),
+      StableId("aio-member/" + config_.system.node_id), config_.system.node_id, auth_.get());
+  coord_guard_ = std::make_unique<protocol::grpc::CallGuard>(auth_.get());
+  etcd_lock_ =
+      std::make_unique<protocol::grpc::EtcdLockService>(coord_context_.get(), locker_.get());
+  etcd_election_ =
+      std::make_unique<protocol::grpc::EtcdElectionService>(coord_context_.get(), elector_.get());
+  lock_grpc_ = std::make_unique<protocol::grpc::LockService>(coord_guard_.get(), locker_.get());
+  id_grpc_ = std::make_unique<protocol::grpc::IdService>(coord_guard_.get(), snowflake_.get(),
+                                                         sequences_.get());
+  coord_http_ = std::make_unique<protocol::http::CoordHttpApi>(
+      protocol::http::CoordServices{.watcher = coord_watcher_.get(),
+                                    .locker = locker_.get(),
+                                    .elector = elector_.get(),
+                                    .snowflake = snowflake_.get(),
+                                    .sequences = sequences_.get()},
+      auth_http_.get(), auth_.get());
 }
 
 absl::Status Server::Start() {
@@ -177,7 +237,37 @@ absl::Status Server::Start() {
     return status;
   }
   log->info("store open revision={}", store_->CurrentRevision());
+  registry_ = std::make_unique<registry::Registry>(
+      store_.get(), registry::RegistryOptions{
+                        .prefix = config_.registry.prefix,
+                        .ttl_ms = config_.registry.ttl.count(),
+                        .renew_interval_ms = config_.registry.renew_interval.count(),
+                        // Until coord::Leadership is wired, this node always sweeps.
+                        .is_sweep_leader = [] { return true; },
+                    });
+  if (absl::Status status = registry_->Start(); !status.ok()) {
+    Stop();
+    return status;
+  }
+  registry_grpc_ =
+      std::make_unique<protocol::grpc::RegistryGrpcService>(registry_.get(), auth_.get());
+  config_center_ = std::make_unique<configcenter::ConfigCenter>(
+      store_.get(), auth_.get(),
+      configcenter::ConfigCenterOptions{.config_salt = config_.system.config_salt});
+  if (absl::Status status = config_center_->Start(); !status.ok()) {
+    Stop();
+    return status;
+  }
+  config_grpc_ =
+      std::make_unique<protocol::grpc::ConfigGrpcService>(config_center_.get(), auth_.get());
+  StartCoord();
 
+  absl::StatusOr<net::TlsFiles> tls =
+      net::ListenerTlsFiles(config_.tls, config_.system.data_dir);
+  if (!tls.ok()) {
+    Stop();
+    return tls.status();
+  }
   const std::string grpc_host =
       base::ListenHost(config_.network.allow_external, config_.network.bind_ip);
   grpc_ = std::make_unique<protocol::grpc::EtcdGrpcServer>(
@@ -191,6 +281,11 @@ absl::Status Server::Start() {
           .cluster_id = StableId("aio-cluster/" + config_.system.node_id),
           .member_id = StableId("aio-member/" + config_.system.node_id),
           .member_name = config_.system.node_id,
+          .extra_services = {aio_client_auth_.get(), aio_auth_.get(), registry_grpc_.get(),
+                             etcd_lock_.get(), etcd_election_.get(), lock_grpc_.get(),
+                             id_grpc_.get(), config_grpc_.get()},
+          .tls = config_.tls.grpc ? *tls : net::TlsFiles{},
+          .require_client_cert = config_.tls.client_auth,
       },
       auth_.get());
   if (absl::Status status = grpc_->Start(); !status.ok()) {
@@ -225,7 +320,8 @@ absl::Status Server::Start() {
   net::HttpRouter router;
   http_api_->Register(router);
   if (nats_ != nullptr) {
-    mq_api_ = std::make_unique<protocol::http::MqApi>(mq_broker_.get(), nats_.get());
+    mq_api_ = std::make_unique<protocol::http::MqApi>(
+        mq_broker_.get(), nats_.get(), jetstream_ != nullptr ? jetstream_->engine() : nullptr);
     mq_api_->Register(router);
     http_api_->AddMetrics([api = mq_api_.get()](protocol::http::MetricsWriter& writer) {
       api->WriteMetrics(writer);
@@ -237,6 +333,13 @@ absl::Status Server::Start() {
     });
   }
   auth_http_->Register(router);
+  registry_http_ = std::make_unique<protocol::http::RegistryHttpApi>(
+      registry_.get(), auth_http_.get(), auth_.get());
+  registry_http_->Register(router);
+  config_http_ =
+      std::make_unique<protocol::http::ConfigApi>(config_center_.get(), auth_http_.get());
+  config_http_->Register(router);
+  coord_http_->Register(router);
   const std::string http_host =
       base::ListenHost(config_.network.http_allow_external, config_.network.bind_ip);
   http_ = std::make_unique<net::HttpServer>(
@@ -249,6 +352,7 @@ absl::Status Server::Start() {
           .keep_alive = config_.protocol.enable_keep_alive,
           .max_body_bytes = config_.store.max_request_bytes,
           .drain_timeout = kHttpDrainTimeout,
+          .tls = config_.tls.http ? *tls : net::TlsFiles{},
       },
       std::move(router));
   absl::StatusOr<int> http_port = http_->Start();
@@ -277,16 +381,27 @@ void Server::Stop() {
     nats_->Stop();
     log->info("stopped component=mq");
   }
+  if (jetstream_ != nullptr) {
+    jetstream_->Stop();
+    log->info("stopped component=jetstream");
+  }
   if (resp_ != nullptr) {
     resp_->Stop();
     log->info("stopped component=cache");
   }
   if (io_pool_ != nullptr) io_pool_->Stop();
+  if (registry_grpc_ != nullptr) registry_grpc_->Stop();
+  if (config_grpc_ != nullptr) config_grpc_->Stop();
   if (grpc_ != nullptr) {
     grpc_->Stop();
     log->info("stopped component=etcd-grpc");
   }
+  // After the front-ends: pending lock/campaign waits were canceled with their calls.
+  if (snowflake_ != nullptr) snowflake_->Stop();
+  if (coord_watcher_ != nullptr) coord_watcher_->Stop();
   if (auth_store_ != nullptr) auth_store_->Stop();
+  if (registry_ != nullptr) registry_->Stop();
+  if (config_center_ != nullptr) config_center_->Stop();
   const int64_t revision = store_->CurrentRevision();
   store_->Stop();
   log->info("stopped component=store revision={}", revision);
@@ -294,13 +409,34 @@ void Server::Stop() {
   http_api_.reset();
   mq_api_.reset();
   nats_.reset();
+  jetstream_.reset();
   mq_broker_.reset();
   resp_.reset();
   io_pool_.reset();
   if (cache_ != nullptr) cache_->Stop();
   cache_.reset();
   grpc_.reset();
+  coord_http_.reset();
+  id_grpc_.reset();
+  lock_grpc_.reset();
+  etcd_election_.reset();
+  etcd_lock_.reset();
+  coord_guard_.reset();
+  coord_context_.reset();
+  sequences_.reset();
+  snowflake_.reset();
+  elector_.reset();
+  locker_.reset();
+  coord_watcher_.reset();
+  registry_http_.reset();
+  registry_grpc_.reset();
+  registry_.reset();
+  config_http_.reset();
+  config_grpc_.reset();
+  config_center_.reset();
   auth_http_.reset();
+  aio_client_auth_.reset();
+  aio_auth_.reset();
   auth_.reset();
   auth_store_.reset();
   store_.reset();

@@ -15,13 +15,27 @@
 #include "auth/auth_service.h"
 #include "base/config.h"
 #include "cache/cache.h"
+#include "coord/election.h"
+#include "coord/idgen.h"
+#include "coord/lock.h"
 #include "mq/broker.h"
+#include "mq/jetstream/service.h"
 #include "net/http_server.h"
 #include "net/io_pool.h"
+#include "protocol/grpc/aio_auth_service.h"
+#include "protocol/grpc/etcd_election_service.h"
 #include "protocol/grpc/etcd_grpc_server.h"
+#include "protocol/grpc/etcd_lock_service.h"
+#include "protocol/grpc/id_service.h"
+#include "protocol/grpc/lock_service.h"
+#include "protocol/grpc/registry_service.h"
+#include "protocol/grpc/config_service.h"
 #include "protocol/http/auth_api.h"
+#include "protocol/http/coord_api.h"
 #include "protocol/http/http_api.h"
 #include "protocol/http/mq_api.h"
+#include "protocol/http/registry_api.h"
+#include "protocol/http/config_api.h"
 #include "protocol/nats/nats_server.h"
 #include "protocol/resp/resp_server.h"
 #include "store/mvcc/mvcc_store.h"
@@ -64,6 +78,8 @@ class Server {
   absl::Status StartMq();
   absl::Status StartCache();
   absl::Status StartAuth();
+  // Locks, elections and ID generation (coord/) and their etcd, aio.v1 and HTTP front-ends.
+  void StartCoord();
 
   const base::Config config_;
   std::unique_ptr<store::mvcc::MvccStore> store_;
@@ -73,10 +89,32 @@ class Server {
   std::unique_ptr<store::mvcc::MvccStore> auth_store_;
   std::unique_ptr<auth::AuthService> auth_;
   std::unique_ptr<protocol::http::AuthHttpApi> auth_http_;
+  std::unique_ptr<protocol::grpc::AioClientAuthService> aio_client_auth_;
+  std::unique_ptr<protocol::grpc::AioAuthService> aio_auth_;
+  std::unique_ptr<registry::Registry> registry_;
+  std::unique_ptr<protocol::grpc::RegistryGrpcService> registry_grpc_;
+  std::unique_ptr<protocol::http::RegistryHttpApi> registry_http_;
+  std::unique_ptr<configcenter::ConfigCenter> config_center_;
+  std::unique_ptr<protocol::grpc::ConfigGrpcService> config_grpc_;
+  std::unique_ptr<protocol::http::ConfigApi> config_http_;
+  std::unique_ptr<coord::Watcher> coord_watcher_;
+  std::unique_ptr<coord::Locker> locker_;
+  std::unique_ptr<coord::Elector> elector_;
+  std::unique_ptr<coord::Snowflake> snowflake_;
+  std::unique_ptr<coord::Sequences> sequences_;
+  std::unique_ptr<protocol::grpc::EtcdServiceContext> coord_context_;  // headers of Lock/Election
+  std::unique_ptr<protocol::grpc::CallGuard> coord_guard_;
+  std::unique_ptr<protocol::grpc::EtcdLockService> etcd_lock_;
+  std::unique_ptr<protocol::grpc::EtcdElectionService> etcd_election_;
+  std::unique_ptr<protocol::grpc::LockService> lock_grpc_;
+  std::unique_ptr<protocol::grpc::IdService> id_grpc_;
+  std::unique_ptr<protocol::http::CoordHttpApi> coord_http_;
   std::unique_ptr<protocol::grpc::EtcdGrpcServer> grpc_;
   std::unique_ptr<net::IoPool> io_pool_;
   mq::Stats mq_stats_;
   std::unique_ptr<mq::Broker> mq_broker_;
+  // Stopped after nats_ (no publisher left) and before the broker goes.
+  std::unique_ptr<mq::jetstream::JetStreamService> jetstream_;
   std::unique_ptr<protocol::nats::NatsServer> nats_;
   std::unique_ptr<cache::Cache> cache_;  // outlives io_pool_: connections unregister from it
   std::unique_ptr<protocol::resp::RespServer> resp_;

@@ -181,6 +181,43 @@ class RedisPyTest(ServerTestCase):
 
 
 @aio_only
+class PersistenceTest(ServerTestCase):
+    """cache.persistence: the snapshot is loaded at start and written at shutdown and by SAVE."""
+
+    def test_keys_survive_a_restart_and_saved_keys_survive_kill_9(self):
+        server = self.start_server(config={"cache.persistence": True,
+                                           "cache.snapshot_interval": "0"})
+        r = server.redis()
+        r.set("s", "v", ex=1000)
+        r.hset("h", mapping={"a": "1"})
+        r.rpush("l", "x", "y")
+        r.zadd("z", {"m": 2.5})
+        server.restart(graceful=True)
+        r = server.redis()
+        self.assertEqual(r.get("s"), b"v")
+        self.assertGreater(r.ttl("s"), 990)
+        self.assertEqual(r.hgetall("h"), {b"a": b"1"})
+        self.assertEqual(r.lrange("l", 0, -1), [b"x", b"y"])
+        self.assertEqual(r.zscore("z", "m"), 2.5)
+
+        before = r.lastsave()
+        time.sleep(1.1)  # LASTSAVE has a one-second resolution
+        r.set("saved", "1")
+        self.assertTrue(r.save())
+        self.assertGreater(r.lastsave(), before)
+        r.set("unsaved", "1")
+        server.restart(graceful=False)  # kill -9: only what SAVE wrote survives
+        r = server.redis()
+        self.assertEqual(r.get("saved"), b"1")
+        self.assertIsNone(r.get("unsaved"))
+
+    def test_save_is_refused_without_persistence(self):
+        server = self.start_server()
+        with self.assertRaisesRegex(redis.exceptions.ResponseError, "persistence is disabled"):
+            server.redis().save()
+
+
+@aio_only
 class RedisAuthTest(ServerTestCase):
     @classmethod
     def setUpClass(cls):

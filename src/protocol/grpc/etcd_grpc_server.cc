@@ -27,11 +27,32 @@ constexpr auto kStopGrace = std::chrono::seconds(2);
 constexpr int kMaxIdlePollers = 256;
 constexpr auto kGoAwayLead = std::chrono::milliseconds(200);
 
-// "http://host:port" for a listen address whose port may have been 0.
-std::string ClientUrl(const std::string& address, int port) {
+// "http://host:port" (https with TLS) for a listen address whose port may have been 0.
+std::string ClientUrl(const std::string& address, int port, bool tls) {
   const size_t colon = address.rfind(':');
   const std::string host = colon == std::string::npos ? address : address.substr(0, colon);
-  return absl::StrCat("http://", host, ":", port);
+  return absl::StrCat(tls ? "https://" : "http://", host, ":", port);
+}
+
+// The listeners' credentials: plaintext, or TLS from the PEM files of `options`.
+absl::StatusOr<std::shared_ptr<::grpc::ServerCredentials>> Credentials(
+    const EtcdServerOptions& options) {
+  if (options.tls.cert_file.empty()) return ::grpc::InsecureServerCredentials();
+  if (absl::Status loaded = net::CheckTlsFiles(options.tls); !loaded.ok()) return loaded;
+  absl::StatusOr<std::string> cert = net::ReadTlsFile(options.tls.cert_file);
+  absl::StatusOr<std::string> key = net::ReadTlsFile(options.tls.key_file);
+  if (!cert.ok()) return cert.status();
+  if (!key.ok()) return key.status();
+  ::grpc::SslServerCredentialsOptions ssl(
+      options.require_client_cert ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
+                                  : GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+  if (!options.tls.ca_file.empty()) {
+    absl::StatusOr<std::string> ca = net::ReadTlsFile(options.tls.ca_file);
+    if (!ca.ok()) return ca.status();
+    ssl.pem_root_certs = *std::move(ca);
+  }
+  ssl.pem_key_cert_pairs.push_back({*std::move(key), *std::move(cert)});
+  return ::grpc::SslServerCredentials(ssl);
 }
 
 }  // namespace
@@ -55,11 +76,12 @@ absl::Status EtcdGrpcServer::Start() {
   if (options_.listen_addresses.empty()) {
     return absl::InvalidArgumentError("etcd gRPC server: no listen address given");
   }
+  absl::StatusOr<std::shared_ptr<::grpc::ServerCredentials>> credentials = Credentials(options_);
+  if (!credentials.ok()) return credentials.status();
   ::grpc::ServerBuilder builder;
   std::vector<int> ports(options_.listen_addresses.size(), 0);
   for (size_t i = 0; i < ports.size(); ++i) {
-    builder.AddListeningPort(options_.listen_addresses[i], ::grpc::InsecureServerCredentials(),
-                             &ports[i]);
+    builder.AddListeningPort(options_.listen_addresses[i], *credentials, &ports[i]);
   }
   builder.RegisterService(kv_.get());
   builder.RegisterService(watch_.get());
@@ -92,7 +114,8 @@ absl::Status EtcdGrpcServer::Start() {
   }
   std::vector<std::string> urls;
   for (size_t i = 0; i < ports.size(); ++i) {
-    urls.push_back(ClientUrl(options_.listen_addresses[i], ports[i]));
+    urls.push_back(
+        ClientUrl(options_.listen_addresses[i], ports[i], !options_.tls.cert_file.empty()));
   }
   context_->set_client_urls(std::move(urls));
   ports_ = std::move(ports);

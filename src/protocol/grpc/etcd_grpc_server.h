@@ -14,6 +14,7 @@
 
 #include "absl/status/status.h"
 #include "auth/auth_service.h"
+#include "net/tls.h"
 #include "store/errors.h"
 #include "store/kv_store.h"
 
@@ -37,6 +38,11 @@ struct EtcdServerOptions {
   // Further services served on the same listeners (etcd's Lock and Election, AIO's aio.v1
   // services); not owned, must outlive the server.
   std::vector<::grpc::Service*> extra_services;
+  // TLS on every listener when tls.cert_file is set (PEM files; client URLs become https://).
+  // With require_client_cert, clients must present a certificate that chains to tls.ca_file
+  // (GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY).
+  net::TlsFiles tls;
+  bool require_client_cert = false;
 };
 
 class EtcdServiceContext;
@@ -57,8 +63,8 @@ class EtcdGrpcServer {
   EtcdGrpcServer(const EtcdGrpcServer&) = delete;
   EtcdGrpcServer& operator=(const EtcdGrpcServer&) = delete;
 
-  // Binds every listen address and starts serving. Errors: no address given, or an address that
-  // cannot be bound (named in the message).
+  // Binds every listen address and starts serving. Errors: no address given, an address that
+  // cannot be bound (named in the message), or a TLS file that does not load.
   absl::Status Start();
   // The bound port of each listen address, in order; empty before Start().
   std::vector<int> bound_ports() const;

@@ -137,6 +137,40 @@ store::KvStore::Callback<StoreResponse> FinishWith(const EtcdServiceContext& con
   return ::grpc::Status::OK;
 }
 
+namespace {
+
+// Once etcd auth is on, what etcd reserves to root (authMaintenanceServer.isAuthenticated,
+// checkMembershipOperationPermission): "etcdserver: user name is empty" without a token,
+// "etcdserver: invalid auth token", "etcdserver: permission denied" for a non-root user.
+::grpc::Status RequireRoot(const EtcdServiceContext& context,
+                           const ::grpc::ServerContextBase& call) {
+  return ToGrpcStatus(AuthorizeAdmin(context.auth(), TokenOf(call)));
+}
+
+// Once etcd auth is on: a valid token (Lease grant, keep-alive, list), see AuthorizeKv.
+absl::Status RequireToken(const EtcdServiceContext& context,
+                          const ::grpc::ServerContextBase& call) {
+  return AuthorizeKv(context.auth(), TokenOf(call), {});
+}
+
+// Once etcd auth is on: `action` on every key attached to lease `id` (etcd's checkLeasePuts for
+// LeaseRevoke; read for LeaseTimeToLive with keys, as etcd 3.4.26). An unknown lease has no keys:
+// the store answers it afterwards with its own error.
+absl::Status AuthorizeLeaseKeys(const EtcdServiceContext& context,
+                                const ::grpc::ServerContextBase& call, int64_t id,
+                                uint32_t action) {
+  if (!EtcdAuthActive(context.auth())) return absl::OkStatus();
+  absl::StatusOr<store::LeaseTimeToLiveResponse> lease =
+      context.store()->LeaseTimeToLive(id, /*keys=*/true);
+  std::vector<KvAccess> accesses;
+  if (lease.ok()) {
+    for (const std::string& key : lease->keys) accesses.push_back({key, "", action});
+  }
+  return AuthorizeKv(context.auth(), TokenOf(call), accesses);
+}
+
+}  // namespace
+
 // Watch
 
 ::grpc::ServerBidiReactor<pb::WatchRequest, pb::WatchResponse>* WatchService::Watch(
@@ -146,9 +180,12 @@ store::KvStore::Callback<StoreResponse> FinishWith(const EtcdServiceContext& con
 
 // Lease
 
-::grpc::Status LeaseService::LeaseGrant(::grpc::ServerContext*,
+::grpc::Status LeaseService::LeaseGrant(::grpc::ServerContext* call,
                                         const pb::LeaseGrantRequest* request,
                                         pb::LeaseGrantResponse* response) {
+  if (absl::Status allowed = RequireToken(*context_, *call); !allowed.ok()) {
+    return ToGrpcStatus(allowed);
+  }
   auto result = context_->store()->LeaseGrant(request->id(), request->ttl());
   if (!result.ok()) return ToGrpcStatus(result.status());
   context_->FillHeader(response->mutable_header(), result->revision);
@@ -157,9 +194,13 @@ store::KvStore::Callback<StoreResponse> FinishWith(const EtcdServiceContext& con
   return ::grpc::Status::OK;
 }
 
-::grpc::Status LeaseService::LeaseRevoke(::grpc::ServerContext*,
+::grpc::Status LeaseService::LeaseRevoke(::grpc::ServerContext* call,
                                          const pb::LeaseRevokeRequest* request,
                                          pb::LeaseRevokeResponse* response) {
+  if (absl::Status allowed = AuthorizeLeaseKeys(*context_, *call, request->id(), auth::kWrite);
+      !allowed.ok()) {
+    return ToGrpcStatus(allowed);
+  }
   auto revision = context_->store()->LeaseRevoke(request->id());
   if (!revision.ok()) return ToGrpcStatus(revision.status());
   context_->FillHeader(response->mutable_header(), *revision);
@@ -167,13 +208,19 @@ store::KvStore::Callback<StoreResponse> FinishWith(const EtcdServiceContext& con
 }
 
 ::grpc::ServerBidiReactor<pb::LeaseKeepAliveRequest, pb::LeaseKeepAliveResponse>*
-LeaseService::LeaseKeepAlive(::grpc::CallbackServerContext*) {
-  return new LeaseKeepAliveReactor(context_);
+LeaseService::LeaseKeepAlive(::grpc::CallbackServerContext* call) {
+  return new LeaseKeepAliveReactor(context_, RequireToken(*context_, *call));
 }
 
-::grpc::Status LeaseService::LeaseTimeToLive(::grpc::ServerContext*,
+::grpc::Status LeaseService::LeaseTimeToLive(::grpc::ServerContext* call,
                                              const pb::LeaseTimeToLiveRequest* request,
                                              pb::LeaseTimeToLiveResponse* response) {
+  if (absl::Status allowed = request->keys()
+                                 ? AuthorizeLeaseKeys(*context_, *call, request->id(), auth::kRead)
+                                 : RequireToken(*context_, *call);
+      !allowed.ok()) {
+    return ToGrpcStatus(allowed);
+  }
   auto result = context_->store()->LeaseTimeToLive(request->id(), request->keys());
   if (!result.ok()) return ToGrpcStatus(result.status());
   context_->FillHeader(response->mutable_header(), result->revision);
@@ -184,8 +231,11 @@ LeaseService::LeaseKeepAlive(::grpc::CallbackServerContext*) {
   return ::grpc::Status::OK;
 }
 
-::grpc::Status LeaseService::LeaseLeases(::grpc::ServerContext*, const pb::LeaseLeasesRequest*,
+::grpc::Status LeaseService::LeaseLeases(::grpc::ServerContext* call, const pb::LeaseLeasesRequest*,
                                          pb::LeaseLeasesResponse* response) {
+  if (absl::Status allowed = RequireToken(*context_, *call); !allowed.ok()) {
+    return ToGrpcStatus(allowed);
+  }
   auto ids = context_->store()->LeaseList();
   if (!ids.ok()) return ToGrpcStatus(ids.status());
   context_->FillHeader(response->mutable_header(), context_->store()->CurrentRevision());
@@ -195,18 +245,23 @@ LeaseService::LeaseKeepAlive(::grpc::CallbackServerContext*) {
 
 // Cluster
 
-::grpc::Status ClusterService::MemberAdd(::grpc::ServerContext*, const pb::MemberAddRequest*,
+::grpc::Status ClusterService::MemberAdd(::grpc::ServerContext* call, const pb::MemberAddRequest*,
                                          pb::MemberAddResponse*) {
+  if (::grpc::Status allowed = RequireRoot(*context_, *call); !allowed.ok()) return allowed;
   return NotInStandalone("member add");
 }
 
-::grpc::Status ClusterService::MemberRemove(::grpc::ServerContext*, const pb::MemberRemoveRequest*,
+::grpc::Status ClusterService::MemberRemove(::grpc::ServerContext* call,
+                                            const pb::MemberRemoveRequest*,
                                             pb::MemberRemoveResponse*) {
+  if (::grpc::Status allowed = RequireRoot(*context_, *call); !allowed.ok()) return allowed;
   return NotInStandalone("member remove");
 }
 
-::grpc::Status ClusterService::MemberUpdate(::grpc::ServerContext*, const pb::MemberUpdateRequest*,
+::grpc::Status ClusterService::MemberUpdate(::grpc::ServerContext* call,
+                                            const pb::MemberUpdateRequest*,
                                             pb::MemberUpdateResponse*) {
+  if (::grpc::Status allowed = RequireRoot(*context_, *call); !allowed.ok()) return allowed;
   return NotInStandalone("member update");
 }
 
@@ -221,16 +276,19 @@ LeaseService::LeaseKeepAlive(::grpc::CallbackServerContext*) {
   return ::grpc::Status::OK;
 }
 
-::grpc::Status ClusterService::MemberPromote(::grpc::ServerContext*,
+::grpc::Status ClusterService::MemberPromote(::grpc::ServerContext* call,
                                              const pb::MemberPromoteRequest*,
                                              pb::MemberPromoteResponse*) {
+  if (::grpc::Status allowed = RequireRoot(*context_, *call); !allowed.ok()) return allowed;
   return NotInStandalone("member promote");
 }
 
 // Maintenance
 
-::grpc::Status MaintenanceService::Alarm(::grpc::ServerContext*, const pb::AlarmRequest* request,
+::grpc::Status MaintenanceService::Alarm(::grpc::ServerContext* call,
+                                         const pb::AlarmRequest* request,
                                          pb::AlarmResponse* response) {
+  if (::grpc::Status allowed = RequireRoot(*context_, *call); !allowed.ok()) return allowed;
   auto status = context_->store()->Status();
   if (!status.ok()) return ToGrpcStatus(status.status());
   // Whether the answer lists NOSPACE: GET lists the raised alarms of the asked type (NONE = all);
@@ -279,8 +337,10 @@ LeaseService::LeaseKeepAlive(::grpc::CallbackServerContext*) {
   return ::grpc::Status::OK;
 }
 
-::grpc::Status MaintenanceService::Defragment(::grpc::ServerContext*, const pb::DefragmentRequest*,
+::grpc::Status MaintenanceService::Defragment(::grpc::ServerContext* call,
+                                              const pb::DefragmentRequest*,
                                               pb::DefragmentResponse* response) {
+  if (::grpc::Status allowed = RequireRoot(*context_, *call); !allowed.ok()) return allowed;
   if (absl::Status defragmented = context_->store()->Defragment(); !defragmented.ok()) {
     return ToGrpcStatus(defragmented);
   }
@@ -290,8 +350,9 @@ LeaseService::LeaseKeepAlive(::grpc::CallbackServerContext*) {
 
 // etcd hashes its whole backend (keys, leases, meta); AIO answers with the hash of every MVCC key
 // at the current revision, which is what a consistency check between members compares.
-::grpc::Status MaintenanceService::Hash(::grpc::ServerContext*, const pb::HashRequest*,
+::grpc::Status MaintenanceService::Hash(::grpc::ServerContext* call, const pb::HashRequest*,
                                         pb::HashResponse* response) {
+  if (::grpc::Status allowed = RequireRoot(*context_, *call); !allowed.ok()) return allowed;
   auto result = context_->store()->HashKV(0);
   if (!result.ok()) return ToGrpcStatus(result.status());
   context_->FillHeader(response->mutable_header(), result->revision);
@@ -299,8 +360,10 @@ LeaseService::LeaseKeepAlive(::grpc::CallbackServerContext*) {
   return ::grpc::Status::OK;
 }
 
-::grpc::Status MaintenanceService::HashKV(::grpc::ServerContext*, const pb::HashKVRequest* request,
+::grpc::Status MaintenanceService::HashKV(::grpc::ServerContext* call,
+                                          const pb::HashKVRequest* request,
                                           pb::HashKVResponse* response) {
+  if (::grpc::Status allowed = RequireRoot(*context_, *call); !allowed.ok()) return allowed;
   auto result = context_->store()->HashKV(request->revision());
   if (!result.ok()) return ToGrpcStatus(result.status());
   context_->FillHeader(response->mutable_header(), result->revision);
@@ -309,15 +372,18 @@ LeaseService::LeaseKeepAlive(::grpc::CallbackServerContext*) {
   return ::grpc::Status::OK;
 }
 
-::grpc::Status MaintenanceService::Snapshot(::grpc::ServerContext*, const pb::SnapshotRequest*,
+::grpc::Status MaintenanceService::Snapshot(::grpc::ServerContext* call, const pb::SnapshotRequest*,
                                             ::grpc::ServerWriter<pb::SnapshotResponse>*) {
+  if (::grpc::Status allowed = RequireRoot(*context_, *call); !allowed.ok()) return allowed;
   return ::grpc::Status(::grpc::StatusCode::UNIMPLEMENTED,
                         "aio: snapshot is not supported yet; copy the data directory of a "
                         "stopped aio instead");
 }
 
-::grpc::Status MaintenanceService::MoveLeader(::grpc::ServerContext*, const pb::MoveLeaderRequest*,
+::grpc::Status MaintenanceService::MoveLeader(::grpc::ServerContext* call,
+                                              const pb::MoveLeaderRequest*,
                                               pb::MoveLeaderResponse*) {
+  if (::grpc::Status allowed = RequireRoot(*context_, *call); !allowed.ok()) return allowed;
   return NotInStandalone("move-leader");
 }
 

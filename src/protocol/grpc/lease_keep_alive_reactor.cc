@@ -8,8 +8,10 @@ namespace aio::protocol::grpc {
 
 namespace pb = etcdserverpb;
 
-LeaseKeepAliveReactor::LeaseKeepAliveReactor(EtcdServiceContext* context)
+LeaseKeepAliveReactor::LeaseKeepAliveReactor(EtcdServiceContext* context,
+                                             const absl::Status& refused)
     : StreamReactor(context->streams()), context_(context) {
+  if (!refused.ok()) End(ToGrpcStatus(refused));
   if (!Ending()) StartRead(&request_);
 }
 

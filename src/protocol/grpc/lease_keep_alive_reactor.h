@@ -2,7 +2,8 @@
 // lease (KvStore::LeaseKeepAlive) and is answered {header, ID, TTL}; an unknown lease is answered
 // with TTL 0, which clients report as expired or revoked (as etcd); any other store error ends
 // the stream with that error. Requests are served one at a time: read, renew, write, read.
-// A client that half-closes gets the stream finished with OK (as etcd).
+// A client that half-closes gets the stream finished with OK (as etcd). A stream opened without the
+// token etcd auth requires is ended at once with `refused`.
 #pragma once
 
 #include <optional>
@@ -17,7 +18,7 @@ namespace aio::protocol::grpc {
 class LeaseKeepAliveReactor final : public StreamReactor<etcdserverpb::LeaseKeepAliveRequest,
                                                          etcdserverpb::LeaseKeepAliveResponse> {
  public:
-  explicit LeaseKeepAliveReactor(EtcdServiceContext* context);
+  LeaseKeepAliveReactor(EtcdServiceContext* context, const absl::Status& refused);
 
  private:
   void OnReadDone(bool ok) override;

@@ -426,6 +426,7 @@ net::HttpResponse AuthHttpApi::Audit(const net::HttpRequest& request) const {
   if (auto it = query.find("actor"); it != query.end()) filter.actor = it->second;
   if (auto it = query.find("action"); it != query.end()) filter.action = it->second;
   if (auto it = query.find("protocol"); it != query.end()) filter.protocol = it->second;
+  if (auto it = query.find("source"); it != query.end()) filter.source = it->second;
   filter.since_ms = QueryInt(query, "since_ms");
   filter.until_ms = QueryInt(query, "until_ms");
   if (int64_t limit = QueryInt(query, "limit"); limit > 0) filter.limit = limit;

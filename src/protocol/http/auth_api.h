@@ -11,7 +11,7 @@
 //   /api/auth/clients       GET, POST {roles, description, expires_at_ms} (the secret is shown
 //                           once), PUT {client_key, disabled}, DELETE ?client_key=         (admin)
 //   POST /api/auth/keys/rotate                                                             (admin)
-//   GET  /api/audit         ?actor=&action=&protocol=&since_ms=&until_ms=&limit=           (admin)
+//   GET  /api/audit         ?actor=&action=&protocol=&source=&since_ms=&until_ms=&limit=   (admin)
 // Failures use the envelope: 40100 no or bad token (with WWW-Authenticate: Bearer), 40300 not
 // permitted, 40000 bad request, 42900 login throttled. With auth.enabled false every route is
 // open and runs as an anonymous administrator.

@@ -16,6 +16,12 @@ void MqApi::Register(net::HttpRouter& router) {
              [this](const net::HttpRequest&) { return Connections(); });
   router.Add("GET", "/api/mq/subscriptions",
              [this](const net::HttpRequest&) { return Subscriptions(); });
+  router.Add("GET", "/api/mq/streams", [this](const net::HttpRequest&) { return Streams(); });
+  router.Add("GET", "/api/mq/streams/:name",
+             [this](const net::HttpRequest& request) { return Stream(request.Param("name")); });
+  router.Add("GET", "/api/mq/streams/:name/consumers", [this](const net::HttpRequest& request) {
+    return Consumers(request.Param("name"));
+  });
 }
 
 void MqApi::WriteMetrics(MetricsWriter& writer) const {
@@ -44,6 +50,34 @@ void MqApi::WriteMetrics(MetricsWriter& writer) const {
                  Load(s.permission_violations_total));
   writer.Counter("aio_mq_no_responders_total", "Requests answered with a 503 no-responders.",
                  Load(s.no_responders_total));
+  if (jetstream_ == nullptr) return;
+  const std::vector<mq::jetstream::StreamStats> streams = jetstream_->Stats();
+  writer.Gauge("aio_mq_streams", "JetStream streams.", static_cast<double>(streams.size()));
+  writer.Family("aio_mq_stream_messages", "gauge", "Messages stored in a stream.");
+  for (const auto& st : streams) {
+    writer.Sample("aio_mq_stream_messages", {{"stream", st.name}}, static_cast<double>(st.messages));
+  }
+  writer.Family("aio_mq_stream_bytes", "gauge", "Bytes stored in a stream (nats-server accounting).");
+  for (const auto& st : streams) {
+    writer.Sample("aio_mq_stream_bytes", {{"stream", st.name}}, static_cast<double>(st.bytes));
+  }
+  writer.Family("aio_mq_consumer_pending_messages", "gauge",
+                "Consumer lag: stream messages matching the consumer not yet delivered.");
+  for (const auto& st : streams) {
+    for (const auto& c : st.consumers) {
+      writer.Sample("aio_mq_consumer_pending_messages", {{"stream", st.name}, {"consumer", c.name}},
+                    static_cast<double>(c.num_pending));
+    }
+  }
+  writer.Family("aio_mq_consumer_ack_pending_messages", "gauge",
+                "Messages delivered to a consumer and not yet acknowledged.");
+  for (const auto& st : streams) {
+    for (const auto& c : st.consumers) {
+      writer.Sample("aio_mq_consumer_ack_pending_messages",
+                    {{"stream", st.name}, {"consumer", c.name}},
+                    static_cast<double>(c.num_ack_pending));
+    }
+  }
 }
 
 net::HttpResponse MqApi::Stats() const {
@@ -58,7 +92,7 @@ net::HttpResponse MqApi::Stats() const {
       {"out_bytes", Load(s.bytes_out_total)},
       {"slow_consumers", Load(s.slow_consumers_total)},
       {"stale_connections", Load(s.stale_connections_total)},
-      {"jetstream", false},
+      {"jetstream", jetstream_ != nullptr},
   });
 }
 
@@ -91,6 +125,32 @@ net::HttpResponse MqApi::Subscriptions() const {
                     {"max", sub->max.load(std::memory_order_relaxed)}});
   }
   return Success({{"total", list.size()}, {"subscriptions", std::move(list)}});
+}
+
+net::HttpResponse MqApi::Streams() const {
+  if (jetstream_ == nullptr) return Failure(404, "jetstream is disabled (mq.jetstream: false)");
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& st : jetstream_->Stats()) {
+    if (std::optional<nlohmann::json> info = jetstream_->StreamInfo(st.name)) {
+      list.push_back(std::move(*info));
+    }
+  }
+  return Success({{"total", list.size()}, {"streams", std::move(list)}});
+}
+
+net::HttpResponse MqApi::Stream(std::string_view name) const {
+  if (jetstream_ == nullptr) return Failure(404, "jetstream is disabled (mq.jetstream: false)");
+  std::optional<nlohmann::json> info = jetstream_->StreamInfo(name);
+  if (!info) return Failure(404, "stream not found");
+  return Success(std::move(*info));
+}
+
+net::HttpResponse MqApi::Consumers(std::string_view stream) const {
+  if (jetstream_ == nullptr) return Failure(404, "jetstream is disabled (mq.jetstream: false)");
+  std::optional<nlohmann::json> list = jetstream_->ConsumerInfos(stream);
+  if (!list) return Failure(404, "stream not found");
+  const size_t total = list->size();
+  return Success({{"total", total}, {"consumers", std::move(*list)}});
 }
 
 }  // namespace aio::protocol::http

@@ -319,6 +319,7 @@ void NatsConnection::SendInfo() {
   if (options_.authenticator != nullptr && options_.authenticator->enabled()) {
     info["auth_required"] = true;
   }
+  if (options_.jetstream) info["jetstream"] = true;
   Send("INFO " + info.dump() + "\r\n");
 }
 

@@ -44,6 +44,8 @@ struct NatsServerOptions {
   int auth_threads = 2;
   auth::Authenticator* authenticator = nullptr;
   auth::Authorizer* authorizer = nullptr;
+  // INFO advertises "jetstream": true (the JetStream service answers $JS.API.>).
+  bool jetstream = false;
 };
 
 // A connection as the HTTP API shows it.

@@ -1,0 +1,374 @@
+// The JetStream engine on a ManualClock and a temp store: API responses, retention, limits,
+// dedupe, consumer ack/redelivery state machine, and state kept across reopen.
+#include "mq/jetstream/jetstream.h"
+
+#include <filesystem>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace aio::mq::jetstream {
+namespace {
+
+using Json = nlohmann::json;
+using ::testing::SizeIs;
+
+constexpr int64_t kSecondNs = 1'000'000'000;
+
+class JetStreamTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("aio_js_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    Open();
+  }
+  void TearDown() override {
+    js_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void Open() {
+    js_.reset();
+    auto js = JetStream::Open({.store_dir = dir_.string(),
+                               .clock = &clock_,
+                               .has_interest = [this](std::string_view s) {
+                                 return !gone_.contains(std::string(s));
+                               }});
+    ASSERT_TRUE(js.ok()) << js.status();
+    js_ = std::move(*js);
+  }
+
+  // One API request; returns the JSON answer sent to the reply subject.
+  Json Api(const std::string& subject, const Json& body = nullptr) {
+    Outbox out;
+    js_->HandleApi("$JS.API." + subject, "reply", body.is_null() ? "" : body.dump(), &out);
+    for (const Outgoing& o : out) {
+      if (o.subject == "reply") return Json::parse(o.payload);
+    }
+    return nullptr;
+  }
+  Json Publish(const std::string& subject, const std::string& data, const std::string& headers = "") {
+    Outbox out;
+    js_->HandlePublish(subject, "ack", headers, data, &out);
+    for (const Outgoing& o : out) {
+      if (o.subject == "ack") return Json::parse(o.payload);
+    }
+    return nullptr;
+  }
+  // A pull request; returns what was sent to its inbox.
+  Outbox Pull(const std::string& stream, const std::string& consumer, const Json& body,
+              const std::string& inbox = "inbox") {
+    Outbox out;
+    js_->HandleApi("$JS.API.CONSUMER.MSG.NEXT." + stream + "." + consumer, inbox, body.dump(), &out);
+    return out;
+  }
+  Outbox Ack(const Outgoing& delivery, const std::string& payload = "+ACK") {
+    Outbox out;
+    js_->HandleAck(delivery.reply, "", payload, &out);
+    return out;
+  }
+  Outbox Tick(int64_t advance_ms) {
+    clock_.AdvanceMs(advance_ms);
+    Outbox out;
+    js_->Tick(&out);
+    return out;
+  }
+  Json State(const std::string& stream) { return Api("STREAM.INFO." + stream)["state"]; }
+  Json ConsumerInfo(const std::string& stream, const std::string& name) {
+    return Api("CONSUMER.INFO." + stream + "." + name);
+  }
+  void CreatePull(const std::string& stream, const std::string& name, Json extra = Json::object()) {
+    Json config = {{"durable_name", name}, {"ack_policy", "explicit"}};
+    config.update(extra);
+    Json info = Api("CONSUMER.CREATE." + stream + "." + name,
+                    {{"stream_name", stream}, {"config", config}});
+    ASSERT_FALSE(info.contains("error")) << info.dump();
+  }
+
+  std::filesystem::path dir_;
+  base::ManualClock clock_;
+  std::set<std::string> gone_;  // subjects without interest
+  std::unique_ptr<JetStream> js_;
+};
+
+TEST_F(JetStreamTest, CreatePublishAndInfo) {
+  Json created = Api("STREAM.CREATE.ORDERS", {{"name", "ORDERS"}, {"subjects", {"orders.*"}}});
+  EXPECT_EQ(created["type"], "io.nats.jetstream.api.v1.stream_create_response");
+  EXPECT_EQ(created["did_create"], true);
+  EXPECT_EQ(created["config"]["subjects"], Json({"orders.*"}));
+  EXPECT_EQ(Publish("orders.new", "one"), Json({{"stream", "ORDERS"}, {"seq", 1}}));
+  EXPECT_EQ(Publish("orders.new", "two"), Json({{"stream", "ORDERS"}, {"seq", 2}}));
+  const Json state = State("ORDERS");
+  EXPECT_EQ(state["messages"], 2);
+  EXPECT_EQ(state["first_seq"], 1);
+  EXPECT_EQ(state["last_seq"], 2);
+  EXPECT_EQ(state["bytes"], 2 * (10 + 3 + 16));
+  Json got = Api("STREAM.MSG.GET.ORDERS", {{"seq", 2}});
+  EXPECT_EQ(got["message"]["data"], "dHdv");  // base64("two")
+  EXPECT_EQ(got["message"]["subject"], "orders.new");
+  EXPECT_EQ(Api("STREAM.NAMES", {{"subject", "orders.x"}})["streams"], Json({"ORDERS"}));
+  EXPECT_TRUE(Api("STREAM.NAMES", {{"subject", "other"}})["streams"].is_null());
+  EXPECT_EQ(Api("INFO")["streams"], 1);
+}
+
+TEST_F(JetStreamTest, ErrorsUseJetStreamCodes) {
+  Api("STREAM.CREATE.S", {{"name", "S"}, {"subjects", {"s.>"}}});
+  auto code = [](const Json& j) { return j["error"]["err_code"].get<int>(); };
+  EXPECT_EQ(code(Api("STREAM.INFO.NOPE")), 10059);
+  EXPECT_EQ(Api("STREAM.INFO.NOPE")["error"]["description"], "stream not found");
+  EXPECT_EQ(code(Api("STREAM.CREATE.S", {{"name", "S"}, {"subjects", {"other"}}})), 10058);
+  EXPECT_EQ(code(Api("STREAM.CREATE.T", {{"name", "T"}, {"subjects", {"s.x"}}})), 10065);
+  EXPECT_EQ(code(Api("STREAM.CREATE.T", {{"name", "X"}})), 10056);
+  EXPECT_EQ(code(Api("CONSUMER.INFO.S.nope")), 10014);
+  EXPECT_EQ(code(Api("STREAM.CREATE.T", {{"name", "T"}, {"max_msgs", "ten"}})), 10025);
+  Outbox out;
+  js_->HandleApi("$JS.API.STREAM.CREATE.T", "reply", "{not json", &out);
+  ASSERT_THAT(out, SizeIs(1));
+  EXPECT_EQ(Json::parse(out[0].payload)["error"]["code"], 400);
+  // Nothing was stored by the failures.
+  EXPECT_EQ(Api("INFO")["streams"], 1);
+  EXPECT_EQ(Api("STREAM.CREATE.S", {{"name", "S"}, {"subjects", {"s.>"}}})["config"]["name"], "S");
+}
+
+TEST_F(JetStreamTest, LimitsDiscardOldAndNew) {
+  Api("STREAM.CREATE.OLD", {{"name", "OLD"}, {"subjects", {"old"}}, {"max_msgs", 3}});
+  for (int i = 0; i < 5; ++i) Publish("old", "x");
+  EXPECT_EQ(State("OLD")["messages"], 3);
+  EXPECT_EQ(State("OLD")["first_seq"], 3);
+  Api("STREAM.CREATE.NEW",
+      {{"name", "NEW"}, {"subjects", {"new"}}, {"max_msgs", 2}, {"discard", "new"}});
+  Publish("new", "a");
+  Publish("new", "b");
+  Json rejected = Publish("new", "c");
+  EXPECT_EQ(rejected["error"]["err_code"], 10077);
+  EXPECT_EQ(rejected["error"]["description"], "maximum messages exceeded");
+  EXPECT_EQ(State("NEW")["last_seq"], 2);
+  Api("STREAM.CREATE.SUBJ", {{"name", "SUBJ"}, {"subjects", {"k.*"}}, {"max_msgs_per_subject", 1}});
+  Publish("k.a", "1");
+  Publish("k.b", "1");
+  Publish("k.a", "2");
+  EXPECT_EQ(State("SUBJ")["messages"], 2);
+  EXPECT_EQ(Api("STREAM.MSG.GET.SUBJ", {{"last_by_subj", "k.a"}})["message"]["seq"], 3);
+  Api("STREAM.CREATE.SIZE", {{"name", "SIZE"}, {"subjects", {"size"}}, {"max_msg_size", 4}});
+  EXPECT_EQ(Publish("size", "12345")["error"]["err_code"], 10054);
+}
+
+TEST_F(JetStreamTest, MaxAgeExpiresOnTheClock) {
+  Api("STREAM.CREATE.AGE", {{"name", "AGE"}, {"subjects", {"age"}}, {"max_age", 10 * kSecondNs}});
+  Publish("age", "old");
+  Tick(6'000);
+  Publish("age", "young");
+  Tick(5'000);
+  EXPECT_EQ(State("AGE")["messages"], 1);
+  EXPECT_EQ(State("AGE")["first_seq"], 2);
+}
+
+TEST_F(JetStreamTest, DuplicateWindow) {
+  Api("STREAM.CREATE.D",
+      {{"name", "D"}, {"subjects", {"d"}}, {"duplicate_window", 60 * kSecondNs}});
+  const std::string headers = "NATS/1.0\r\nNats-Msg-Id: abc\r\n\r\n";
+  EXPECT_EQ(Publish("d", "x", headers), Json({{"stream", "D"}, {"seq", 1}}));
+  EXPECT_EQ(Publish("d", "x", headers), Json({{"stream", "D"}, {"seq", 1}, {"duplicate", true}}));
+  EXPECT_EQ(State("D")["messages"], 1);
+  Tick(61'000);
+  EXPECT_EQ(Publish("d", "x", headers)["seq"], 2);
+  EXPECT_EQ(Publish("d", "y", "NATS/1.0\r\nNats-Expected-Last-Sequence: 1\r\n\r\n")["error"]["err_code"],
+            10071);
+}
+
+TEST_F(JetStreamTest, PullFetchAckAndAckFloor) {
+  Api("STREAM.CREATE.S", {{"name", "S"}, {"subjects", {"s.*"}}});
+  for (int i = 1; i <= 3; ++i) Publish("s.x", "m" + std::to_string(i));
+  CreatePull("S", "d");
+  Outbox got = Pull("S", "d", {{"batch", 2}});
+  ASSERT_THAT(got, SizeIs(2));
+  EXPECT_EQ(got[0].route, "inbox");
+  EXPECT_EQ(got[0].subject, "s.x");
+  EXPECT_EQ(got[0].payload, "m1");
+  EXPECT_THAT(got[0].reply, ::testing::StartsWith("$JS.ACK.S.d.1.1.1."));
+  EXPECT_THAT(got[0].reply, ::testing::EndsWith(".2"));  // two left after it
+  Ack(got[1]);
+  Json info = ConsumerInfo("S", "d");
+  EXPECT_EQ(info["num_ack_pending"], 1);
+  EXPECT_EQ(info["ack_floor"]["stream_seq"], 0);
+  EXPECT_EQ(info["num_pending"], 1);
+  Ack(got[0]);
+  info = ConsumerInfo("S", "d");
+  EXPECT_EQ(info["ack_floor"]["stream_seq"], 2);
+  EXPECT_EQ(info["ack_floor"]["consumer_seq"], 2);
+  EXPECT_EQ(info["delivered"]["stream_seq"], 2);
+}
+
+TEST_F(JetStreamTest, RedeliveryAfterAckWaitNakTermAndMaxDeliver) {
+  Api("STREAM.CREATE.S", {{"name", "S"}, {"subjects", {"s"}}});
+  Publish("s", "a");
+  CreatePull("S", "d", {{"ack_wait", 2 * kSecondNs}, {"max_deliver", 3}});
+  Outbox first = Pull("S", "d", {{"batch", 1}});
+  ASSERT_THAT(first, SizeIs(1));
+  // Not acked: due again after ack_wait, to a waiting request.
+  Pull("S", "d", {{"batch", 1}, {"expires", 60 * kSecondNs}}, "inbox2");
+  EXPECT_THAT(Tick(1'000), SizeIs(0));
+  Outbox second = Tick(1'500);
+  ASSERT_THAT(second, SizeIs(1));
+  EXPECT_THAT(second[0].reply, ::testing::StartsWith("$JS.ACK.S.d.2.1.2."));
+  EXPECT_EQ(ConsumerInfo("S", "d")["num_redelivered"], 1);
+  // -NAK with a delay: redelivered once the delay has passed.
+  Ack(second[0], "-NAK {\"delay\":1000000000}");
+  Outbox third = Pull("S", "d", {{"batch", 1}, {"expires", 60 * kSecondNs}}, "inbox3");
+  EXPECT_THAT(third, SizeIs(0));
+  third = Tick(1'000);
+  ASSERT_THAT(third, SizeIs(1));
+  EXPECT_THAT(third[0].reply, ::testing::StartsWith("$JS.ACK.S.d.3.1.3."));
+  // Third delivery was the last: a NAK now drops it with an advisory.
+  Ack(third[0], "-NAK");
+  Outbox last = Pull("S", "d", {{"batch", 1}, {"no_wait", true}}, "inbox4");
+  ASSERT_THAT(last, SizeIs(2));
+  EXPECT_EQ(last[0].subject, "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.S.d");
+  EXPECT_EQ(last[1].headers, "NATS/1.0 404 No Messages\r\n\r\n");
+  EXPECT_EQ(ConsumerInfo("S", "d")["num_ack_pending"], 0);
+
+  // +WPI pushes the deadline out; +TERM ends it for good.
+  Publish("s", "b");
+  Outbox b = Pull("S", "d", {{"batch", 1}});
+  ASSERT_THAT(b, SizeIs(1));
+  Tick(1'500);
+  Ack(b[0], "+WPI");
+  Pull("S", "d", {{"batch", 1}, {"expires", 60 * kSecondNs}}, "inbox5");
+  EXPECT_THAT(Tick(1'000), SizeIs(0));  // 2.5 s after delivery, 1 s after +WPI
+  Ack(b[0], "+TERM");
+  EXPECT_THAT(Tick(5'000), SizeIs(0));
+}
+
+TEST_F(JetStreamTest, PullStatusNoWaitAndExpires) {
+  Api("STREAM.CREATE.S", {{"name", "S"}, {"subjects", {"s"}}});
+  CreatePull("S", "d");
+  Outbox none = Pull("S", "d", {{"batch", 5}, {"no_wait", true}});
+  ASSERT_THAT(none, SizeIs(1));
+  EXPECT_EQ(none[0].headers, "NATS/1.0 404 No Messages\r\n\r\n");
+  EXPECT_THAT(Pull("S", "d", {{"batch", 5}, {"expires", kSecondNs}}), SizeIs(0));
+  Outbox expired = Tick(1'001);
+  ASSERT_THAT(expired, SizeIs(1));
+  EXPECT_EQ(expired[0].headers, "NATS/1.0 408 Request Timeout\r\n\r\n");
+  Outbox missing = Pull("S", "nope", {{"batch", 1}});
+  ASSERT_THAT(missing, SizeIs(1));
+  EXPECT_EQ(missing[0].headers, "NATS/1.0 503\r\n\r\n");
+}
+
+TEST_F(JetStreamTest, WorkQueueRemovesOnAck) {
+  Api("STREAM.CREATE.WQ", {{"name", "WQ"}, {"subjects", {"jobs.>"}}, {"retention", "workqueue"}});
+  Publish("jobs.a", "1");
+  Publish("jobs.b", "2");
+  CreatePull("WQ", "w");
+  Json second = Api("CONSUMER.CREATE.WQ.v", {{"stream_name", "WQ"},
+                                             {"config", {{"durable_name", "v"}, {"ack_policy", "explicit"}}}});
+  EXPECT_EQ(second["error"]["err_code"], 10099);
+  Json none_ack = Api("CONSUMER.CREATE.WQ.n",
+                      {{"stream_name", "WQ"},
+                       {"config", {{"durable_name", "n"}, {"ack_policy", "none"}, {"filter_subject", "x.y"}}}});
+  EXPECT_EQ(none_ack["error"]["err_code"], 10093);
+  Outbox got = Pull("S", "w", {{"batch", 1}});
+  got = Pull("WQ", "w", {{"batch", 2}});
+  ASSERT_THAT(got, SizeIs(2));
+  Ack(got[0]);
+  EXPECT_EQ(State("WQ")["messages"], 1);
+  EXPECT_EQ(State("WQ")["first_seq"], 2);
+}
+
+TEST_F(JetStreamTest, InterestRetentionKeepsOnlyWhatConsumersNeed) {
+  Api("STREAM.CREATE.I", {{"name", "I"}, {"subjects", {"i"}}, {"retention", "interest"}});
+  Publish("i", "nobody");
+  EXPECT_EQ(State("I")["messages"], 0);
+  EXPECT_EQ(State("I")["last_seq"], 1);
+  CreatePull("I", "a", {{"deliver_policy", "new"}});
+  CreatePull("I", "b", {{"deliver_policy", "new"}});
+  Publish("i", "both");
+  Outbox a = Pull("I", "a", {{"batch", 1}});
+  ASSERT_THAT(a, SizeIs(1));
+  Ack(a[0]);
+  EXPECT_EQ(State("I")["messages"], 1);  // b still needs it
+  Outbox b = Pull("I", "b", {{"batch", 1}});
+  ASSERT_THAT(b, SizeIs(1));
+  Ack(b[0]);
+  EXPECT_EQ(State("I")["messages"], 0);
+}
+
+TEST_F(JetStreamTest, PushConsumerDeliversWithInterest) {
+  Api("STREAM.CREATE.P", {{"name", "P"}, {"subjects", {"p.*"}}});
+  Publish("p.1", "a");
+  Publish("p.2", "b");
+  gone_.insert("deliver.here");
+  Json info = Api("CONSUMER.CREATE.P.push",
+                  {{"stream_name", "P"},
+                   {"config", {{"durable_name", "push"}, {"deliver_subject", "deliver.here"},
+                               {"ack_policy", "none"}, {"deliver_policy", "last"}}}});
+  ASSERT_FALSE(info.contains("error")) << info.dump();
+  EXPECT_THAT(Tick(10), SizeIs(0));
+  gone_.clear();
+  Outbox got = Tick(10);
+  ASSERT_THAT(got, SizeIs(1));
+  EXPECT_EQ(got[0].route, "deliver.here");
+  EXPECT_EQ(got[0].payload, "b");
+  EXPECT_EQ(ConsumerInfo("P", "push")["ack_floor"]["stream_seq"], 2);
+}
+
+TEST_F(JetStreamTest, DeliverPolicies) {
+  Api("STREAM.CREATE.S", {{"name", "S"}, {"subjects", {"s.*"}}});
+  Publish("s.a", "a1");
+  Publish("s.b", "b1");
+  Publish("s.a", "a2");
+  auto payloads = [&](const std::string& name, Json extra) {
+    CreatePull("S", name, extra);
+    std::vector<std::string> out;
+    for (const Outgoing& o : Pull("S", name, {{"batch", 10}, {"no_wait", true}})) {
+      out.push_back(o.payload.empty() ? o.headers.substr(9, 3) : o.payload);
+    }
+    return out;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(payloads("all", Json::object()), (V{"a1", "b1", "a2", "404"}));
+  EXPECT_EQ(payloads("seq", {{"deliver_policy", "by_start_sequence"}, {"opt_start_seq", 2}}),
+            (V{"b1", "a2", "404"}));
+  EXPECT_EQ(payloads("lps", {{"deliver_policy", "last_per_subject"}}), (V{"b1", "a2", "404"}));
+  EXPECT_EQ(payloads("flt", {{"filter_subject", "s.a"}}), (V{"a1", "a2", "404"}));
+  EXPECT_EQ(payloads("new", {{"deliver_policy", "new"}}), (V{"404"}));
+}
+
+TEST_F(JetStreamTest, PurgeWithFilterAndKeep) {
+  Api("STREAM.CREATE.S", {{"name", "S"}, {"subjects", {"s.*"}}});
+  for (int i = 0; i < 4; ++i) Publish("s.a", "a");
+  Publish("s.b", "b");
+  EXPECT_EQ(Api("STREAM.PURGE.S", {{"filter", "s.a"}, {"keep", 1}})["purged"], 3);
+  EXPECT_EQ(State("S")["messages"], 2);
+  EXPECT_EQ(Api("STREAM.PURGE.S")["purged"], 2);
+  EXPECT_EQ(State("S")["first_seq"], 6);
+  EXPECT_EQ(Publish("s.a", "a")["seq"], 6);
+}
+
+TEST_F(JetStreamTest, StateSurvivesReopen) {
+  Api("STREAM.CREATE.S", {{"name", "S"}, {"subjects", {"s"}}});
+  for (int i = 1; i <= 3; ++i) Publish("s", "m" + std::to_string(i));
+  CreatePull("S", "d");
+  Outbox got = Pull("S", "d", {{"batch", 2}});
+  ASSERT_THAT(got, SizeIs(2));
+  Ack(got[0]);
+  Api("STREAM.MSG.DELETE.S", {{"seq", 3}});
+  Open();
+  const Json state = State("S");
+  EXPECT_EQ(state["messages"], 2);
+  EXPECT_EQ(state["last_seq"], 3);
+  Json info = ConsumerInfo("S", "d");
+  EXPECT_EQ(info["ack_floor"]["stream_seq"], 1);
+  EXPECT_EQ(info["num_ack_pending"], 1);
+  EXPECT_EQ(Publish("s", "m4")["seq"], 4);
+  // The unacked message comes back after ack_wait, then the new one.
+  Outbox again = Pull("S", "d", {{"batch", 2}, {"expires", 60 * kSecondNs}});
+  EXPECT_THAT(again, SizeIs(1));  // m4
+  EXPECT_EQ(again[0].payload, "m4");
+  Outbox redelivered = Tick(30'001);
+  ASSERT_THAT(redelivered, SizeIs(1));
+  EXPECT_EQ(redelivered[0].payload, "m2");
+}
+
+}  // namespace
+}  // namespace aio::mq::jetstream

@@ -1,0 +1,65 @@
+// JetStreamService: connects the JetStream engine to the mq::Broker. It subscribes internally
+// (client id 0) to `$JS.API.>`, `$JS.ACK.>` and every stream's subjects, hands what arrives to
+// the engine, and publishes the engine's Outbox (API responses, pub acks, consumer deliveries,
+// pull status messages) back through the broker. A timer thread runs the engine's Tick every
+// tick interval and fsyncs the store every sync interval (unless the store syncs every write).
+//
+// Threading: Deliver runs on publishers' I/O threads; Start()/Stop() from the owner thread.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "mq/broker.h"
+#include "mq/jetstream/jetstream.h"
+
+namespace aio::mq::jetstream {
+
+struct JetStreamServiceOptions {
+  std::chrono::milliseconds tick_interval{10};
+  // 0 = the store fsyncs each write itself (mq.jetstream_sync_always).
+  std::chrono::milliseconds sync_interval{120'000};
+};
+
+class JetStreamService {
+ public:
+  // `broker` must outlive the service.
+  JetStreamService(Broker* broker, std::unique_ptr<JetStream> engine,
+                   JetStreamServiceOptions options);
+  ~JetStreamService();  // Stop()s
+
+  void Start();
+  // Unsubscribes, stops the timer thread and fsyncs the store. Idempotent.
+  void Stop();
+
+  JetStream* engine() { return engine_.get(); }
+
+ private:
+  enum class Kind { kApi, kAck, kStream };
+  class Endpoint;
+
+  void OnMessage(Kind kind, const Message& msg);
+  void Publish(Outbox& out);
+  // Subscribes to streams' new subjects and drops the subscriptions of removed ones.
+  void SyncStreamSubscriptions();
+  SubscriptionPtr Subscribe(const std::string& subject, Kind kind);
+  void TimerLoop();
+
+  Broker* const broker_;
+  const std::unique_ptr<JetStream> engine_;
+  const JetStreamServiceOptions options_;
+
+  absl::Mutex subs_mu_;
+  absl::flat_hash_map<std::string, SubscriptionPtr> stream_subs_ ABSL_GUARDED_BY(subs_mu_);
+  std::vector<SubscriptionPtr> api_subs_ ABSL_GUARDED_BY(subs_mu_);
+
+  absl::Mutex stop_mu_;
+  bool stopping_ ABSL_GUARDED_BY(stop_mu_) = false;
+  std::thread timer_;
+};
+
+}  // namespace aio::mq::jetstream
