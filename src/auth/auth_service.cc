@@ -41,17 +41,6 @@ absl::Status WriteSecretFile(const std::string& path, const std::string& content
 
 }  // namespace
 
-int64_t WallClock::NowMs() const {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-WallClock* WallClock::Get() {
-  static WallClock clock;
-  return &clock;
-}
-
 AuthService::AuthService(store::KvStore* store, AuthOptions options)
     : store_(store),
       options_(std::move(options)),
@@ -70,7 +59,7 @@ absl::Status AuthService::Start() {
 
 absl::StatusOr<std::vector<store::KeyValue>> AuthService::ListPrefix(std::string_view prefix) {
   absl::StatusOr<store::RangeResponse> range =
-      store_->Range({.key = std::string(prefix), .range_end = PrefixEnd(prefix)});
+      store_->Range({.key = std::string(prefix), .range_end = store::PrefixEnd(prefix)});
   if (!range.ok()) return range.status();
   return std::move(range->kvs);
 }

@@ -39,12 +39,6 @@
 
 namespace aio::auth {
 
-// Unix time in ms (system_clock), as a base::Clock; tests use a ManualClock set to Unix time.
-class WallClock final : public base::Clock {
- public:
-  int64_t NowMs() const override;
-  static WallClock* Get();
-};
 
 struct AuthOptions {
   bool enabled = true;                    // auth.enabled
@@ -55,7 +49,7 @@ struct AuthOptions {
   Argon2Params argon2;
   ThrottleOptions throttle;
   base::Clock* clock = base::SystemClock::Get();  // steady: throttling, caches
-  base::Clock* wall_clock = WallClock::Get();     // Unix: token iat/exp, records, audit
+  base::Clock* wall_clock = base::WallClock::Get();     // Unix: token iat/exp, records, audit
 };
 
 // Who is asking, for the audit log and throttling.

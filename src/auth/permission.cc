@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "fmt/format.h"
+#include "store/kv_store.h"
 
 namespace aio::auth {
 namespace {
@@ -86,18 +87,6 @@ std::vector<std::string> ActionNames(uint32_t actions) {
   return names;
 }
 
-std::string PrefixEnd(std::string_view prefix) {
-  std::string end(prefix);
-  while (!end.empty()) {
-    if (static_cast<unsigned char>(end.back()) < 0xff) {
-      end.back() = static_cast<char>(static_cast<unsigned char>(end.back()) + 1);
-      return end;
-    }
-    end.pop_back();
-  }
-  return std::string("\0", 1);
-}
-
 absl::StatusOr<Permission> MakePermission(std::string_view resource, std::string_view pattern,
                                           const std::vector<std::string>& actions) {
   Permission permission;
@@ -127,7 +116,7 @@ absl::StatusOr<Permission> MakePermission(std::string_view resource, std::string
     permission.range_end = std::string("\0", 1);
   } else {
     permission.key = std::string(pattern.substr(0, star));
-    permission.range_end = PrefixEnd(permission.key);
+    permission.range_end = store::PrefixEnd(permission.key);
   }
   return permission;
 }
@@ -137,7 +126,7 @@ std::string PermissionPattern(const Permission& permission) {
   const std::string nul("\0", 1);
   if (permission.range_end.empty()) return permission.key;
   if (permission.key == nul && permission.range_end == nul) return "*";
-  if (permission.range_end == PrefixEnd(permission.key)) return permission.key + "*";
+  if (permission.range_end == store::PrefixEnd(permission.key)) return permission.key + "*";
   return fmt::format("[{}, {})", permission.key,
                      permission.range_end == nul ? "<end>" : permission.range_end);
 }

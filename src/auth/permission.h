@@ -50,10 +50,6 @@ absl::StatusOr<Permission> MakePermission(std::string_view resource, std::string
 // The user-facing pattern of `permission` (inverse of MakePermission for kv prefixes).
 std::string PermissionPattern(const Permission& permission);
 
-// etcd's GetPrefixRangeEnd: the smallest key greater than every key starting with `prefix`
-// ("\0" when there is none, i.e. prefix is all 0xff or empty).
-std::string PrefixEnd(std::string_view prefix);
-
 // `*` matches any run of characters (including none); every other character matches itself.
 bool GlobMatch(std::string_view pattern, std::string_view text);
 // NATS subject matching: whether permission pattern `pattern` covers `subject`, which may itself

@@ -1,6 +1,7 @@
 #include "auth/permission.h"
 
 #include "gtest/gtest.h"
+#include "store/kv_store.h"
 
 namespace aio::auth {
 namespace {
@@ -17,9 +18,9 @@ TEST(PermissionTest, KvPrefixesAndSingleKeys) {
   const std::vector<Permission> perms = {Kv("/app/*", {"read"}), Kv("/cfg/one", {"read", "write"})};
   EXPECT_TRUE(KvRangePermitted(perms, "/app/x", "", kRead));
   EXPECT_FALSE(KvRangePermitted(perms, "/app/x", "", kWrite));
-  EXPECT_TRUE(KvRangePermitted(perms, "/app/", PrefixEnd("/app/"), kRead));  // get --prefix /app/
+  EXPECT_TRUE(KvRangePermitted(perms, "/app/", store::PrefixEnd("/app/"), kRead));  // get --prefix /app/
   EXPECT_TRUE(KvRangePermitted(perms, "/app/a", "/app/z", kRead));
-  EXPECT_FALSE(KvRangePermitted(perms, "/app", PrefixEnd("/app"), kRead));  // wider than granted
+  EXPECT_FALSE(KvRangePermitted(perms, "/app", store::PrefixEnd("/app"), kRead));  // wider than granted
   EXPECT_FALSE(KvRangePermitted(perms, "/ap", "", kRead));
   EXPECT_TRUE(KvRangePermitted(perms, "/cfg/one", "", kWrite));
   EXPECT_FALSE(KvRangePermitted(perms, "/cfg/one2", "", kWrite));
@@ -99,8 +100,8 @@ TEST(PermissionTest, PatternsRoundTrip) {
   for (const char* pattern : {"/app/*", "/cfg/one", "*"}) {
     EXPECT_EQ(PermissionPattern(Kv(pattern, {"read"})), pattern);
   }
-  EXPECT_EQ(PrefixEnd("a\xff"), "b");
-  EXPECT_EQ(PrefixEnd("\xff"), kNul);
+  EXPECT_EQ(store::PrefixEnd("a\xff"), "b");
+  EXPECT_EQ(store::PrefixEnd("\xff"), kNul);
 }
 
 }  // namespace

@@ -29,6 +29,22 @@ class SystemClock final : public Clock {
   }
 };
 
+// Unix-epoch milliseconds (std::chrono::system_clock): for times that are stored, shown or
+// compared across nodes (token exp, registry renewals, config updated_at, snowflake IDs). Tests
+// use a ManualClock set to Unix time instead.
+class WallClock final : public Clock {
+ public:
+  int64_t NowMs() const override {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
+  static WallClock* Get() {
+    static WallClock clock;
+    return &clock;
+  }
+};
+
 // A clock that moves only when told to. Thread-safe.
 class ManualClock final : public Clock {
  public:

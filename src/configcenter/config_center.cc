@@ -138,7 +138,7 @@ absl::Status ConfigCenter::Start() {
   });
   const std::string prefix(kItemsPrefix);
   absl::StatusOr<int64_t> id = watch_->Watch({.key = prefix,
-                                              .range_end = auth::PrefixEnd(prefix),
+                                              .range_end = store::PrefixEnd(prefix),
                                               .start_revision = synced_revision_ + 1,
                                               .prev_kv = true});
   if (!id.ok()) return id.status();
@@ -190,7 +190,7 @@ absl::StatusOr<ConfigCenter::Stored> ConfigCenter::Read(std::string_view env,
 
 absl::StatusOr<std::vector<ConfigItem>> ConfigCenter::ReadPrefix(const std::string& prefix) const {
   absl::StatusOr<store::RangeResponse> range =
-      store_->Range({.key = prefix, .range_end = auth::PrefixEnd(prefix)});
+      store_->Range({.key = prefix, .range_end = store::PrefixEnd(prefix)});
   if (!range.ok()) return range.status();
   std::vector<ConfigItem> out;
   for (const store::KeyValue& kv : range->kvs) {
@@ -406,7 +406,7 @@ absl::StatusOr<int64_t> ConfigCenter::Purge(const auth::Identity& who, std::stri
                    .number = current->mod_revision}},
       .success = {{store::DeleteRangeRequest{.key = item_key}},
                   {store::DeleteRangeRequest{.key = history,
-                                             .range_end = auth::PrefixEnd(history)}}},
+                                             .range_end = store::PrefixEnd(history)}}},
   });
   if (!txn.ok()) return txn.status();
   if (!txn->succeeded) {
@@ -699,7 +699,7 @@ absl::StatusOr<std::vector<ConfigChange>> ConfigCenter::ChangesSince(const Watch
         const std::string prefix = HistoryPrefix(env, key);
         absl::StatusOr<store::RangeResponse> seen =
             store_->Range({.key = prefix,
-                           .range_end = auth::PrefixEnd(prefix),
+                           .range_end = store::PrefixEnd(prefix),
                            .limit = 1,
                            .sort_order = store::SortOrder::kDescend,
                            .max_mod_revision = after_revision});

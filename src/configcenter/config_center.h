@@ -53,7 +53,7 @@ inline constexpr std::string_view kHistoryPrefix = "/aio/config/history/";
 
 struct ConfigCenterOptions {
   std::string config_salt;  // system.config_salt; empty = encrypted values are refused
-  base::Clock* wall_clock = auth::WallClock::Get();  // updated_at (Unix ms)
+  base::Clock* wall_clock = base::WallClock::Get();  // updated_at (Unix ms)
   int max_retries = 16;                              // Txn attempts of one change under contention
 };
 

@@ -55,7 +55,7 @@ absl::StatusOr<std::pair<store::KeyValue, int64_t>> Elector::Leader(std::string_
   const std::string prefix = std::string(name) + "/";
   absl::StatusOr<store::RangeResponse> first = watcher_->store()->Range({
       .key = prefix,
-      .range_end = PrefixEnd(prefix),
+      .range_end = store::PrefixEnd(prefix),
       .limit = 1,
       .sort_order = store::SortOrder::kAscend,
       .sort_target = store::SortTarget::kCreate,
@@ -87,7 +87,7 @@ void Observation::Cancel() {
 void Observation::Start() {
   absl::StatusOr<store::RangeResponse> first = watcher_->store()->Range({
       .key = prefix_,
-      .range_end = PrefixEnd(prefix_),
+      .range_end = store::PrefixEnd(prefix_),
       .limit = 1,
       .sort_order = store::SortOrder::kAscend,
       .sort_target = store::SortTarget::kCreate,
@@ -100,7 +100,7 @@ void Observation::Start() {
     // No leader: wait for the first candidate.
     leader_key_.clear();
     request.key = prefix_;
-    request.range_end = PrefixEnd(prefix_);
+    request.range_end = store::PrefixEnd(prefix_);
     request.filter_delete = true;
   } else {
     const store::KeyValue& leader = first->kvs[0];

@@ -30,17 +30,6 @@ absl::Status CheckSequenceName(std::string_view name) {
 
 }  // namespace
 
-int64_t WallClock::NowMs() const {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-WallClock* WallClock::Get() {
-  static WallClock clock;
-  return &clock;
-}
-
 Snowflake::Snowflake(store::KvStore* store, SnowflakeOptions options)
     : store_(store), options_(std::move(options)) {}
 

@@ -33,12 +33,6 @@
 
 namespace aio::coord {
 
-// Unix-epoch milliseconds from std::chrono::system_clock (snowflake needs wall time).
-class WallClock final : public base::Clock {
- public:
-  int64_t NowMs() const override;
-  static WallClock* Get();
-};
 
 inline constexpr int64_t kSnowflakeEpochMs = 1'704'067'200'000;  // 2024-01-01T00:00:00Z
 inline constexpr int kSnowflakeWorkerBits = 10;
@@ -50,7 +44,7 @@ struct SnowflakeOptions {
   std::string prefix = "/aio/coord/idgen/workers/";
   int64_t lease_ttl_s = 10;
   int64_t max_backward_wait_ms = 50;
-  base::Clock* clock = WallClock::Get();  // Unix-epoch milliseconds
+  base::Clock* clock = base::WallClock::Get();  // Unix-epoch milliseconds
   bool keep_alive_thread = true;          // tests turn it off and call KeepAlive()
 };
 

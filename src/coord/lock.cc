@@ -10,7 +10,7 @@ namespace {
 
 store::RequestOp FirstCreated(const std::string& prefix) {
   return {store::RangeRequest{.key = prefix,
-                              .range_end = PrefixEnd(prefix),
+                              .range_end = store::PrefixEnd(prefix),
                               .limit = 1,
                               .sort_order = store::SortOrder::kAscend,
                               .sort_target = store::SortTarget::kCreate}};

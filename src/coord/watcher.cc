@@ -7,18 +7,6 @@
 
 namespace aio::coord {
 
-std::string PrefixEnd(std::string_view prefix) {
-  std::string end(prefix);
-  while (!end.empty()) {
-    if (static_cast<unsigned char>(end.back()) < 0xff) {
-      end.back() = static_cast<char>(static_cast<unsigned char>(end.back()) + 1);
-      return end;
-    }
-    end.pop_back();
-  }
-  return std::string(1, '\0');  // every key (etcd: no prefix end)
-}
-
 std::string LeaseHex(int64_t lease) { return fmt::format("{:x}", static_cast<uint64_t>(lease)); }
 
 Watcher::Watcher(store::KvStore* store) : store_(store) {
@@ -124,7 +112,7 @@ QueueWait::QueueWait(Watcher* watcher, std::string prefix, int64_t max_create_re
 void QueueWait::Next() {
   absl::StatusOr<store::RangeResponse> newest = watcher_->store()->Range({
       .key = prefix_,
-      .range_end = PrefixEnd(prefix_),
+      .range_end = store::PrefixEnd(prefix_),
       .limit = 1,
       .sort_order = store::SortOrder::kDescend,
       .sort_target = store::SortTarget::kCreate,

@@ -91,9 +91,6 @@ class QueueWait : public std::enable_shared_from_this<QueueWait> {
   int64_t watch_id_ ABSL_GUARDED_BY(mu_) = -1;
 };
 
-// The end of the range of every key starting with `prefix` (etcd clientv3.GetPrefixRangeEnd).
-std::string PrefixEnd(std::string_view prefix);
-
 // Lowercase hex of a lease ID, as etcd's concurrency keys (fmt "%x").
 std::string LeaseHex(int64_t lease);
 

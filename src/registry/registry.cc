@@ -66,21 +66,10 @@ absl::StatusOr<ServiceInstance> Decode(const std::string& value) {
 
 }  // namespace
 
-int64_t WallClock::NowMs() const {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-WallClock* WallClock::Get() {
-  static WallClock clock;
-  return &clock;
-}
-
 Registry::Registry(store::KvStore* store, RegistryOptions options)
     : store_(store),
       options_(std::move(options)),
-      clock_(options_.clock != nullptr ? options_.clock : WallClock::Get()) {}
+      clock_(options_.clock != nullptr ? options_.clock : base::WallClock::Get()) {}
 
 Registry::~Registry() { Stop(); }
 
@@ -508,6 +497,13 @@ void Registry::SweepLoop() {
       std::unique_lock<std::mutex> lock(signal_mu_);
       if (signal_.wait_for(lock, interval, [this] { return stopping_; })) return;
     }
+    bool empty = false;
+    {
+      absl::ReaderMutexLock lock(&mu_);
+      empty = services_.empty();
+    }
+    // Nothing to sweep: the leader election is not even asked (no store writes while unused).
+    if (empty) continue;
     if (!options_.is_sweep_leader || options_.is_sweep_leader()) Sweep();
   }
 }

@@ -40,19 +40,12 @@
 
 namespace aio::registry {
 
-// Wall-clock time (std::chrono::system_clock) in ms since the Unix epoch: instance times are
-// compared across nodes, so the registry's default clock is not the steady base::SystemClock.
-class WallClock final : public base::Clock {
- public:
-  int64_t NowMs() const override;
-  static WallClock* Get();
-};
 
 struct RegistryOptions {
   std::string prefix = "/aio/registry";   // keys are <prefix>/<name>/<id>; no trailing '/'
   int64_t ttl_ms = 30'000;                // no renewal for this long -> offline
   int64_t renew_interval_ms = 10'000;     // sweep period; 0 = no sweep thread (tests call Sweep)
-  const base::Clock* clock = nullptr;     // null = WallClock
+  const base::Clock* clock = nullptr;     // null = base::WallClock
   std::function<bool()> is_sweep_leader;  // null = this node always sweeps
 };
 

@@ -237,13 +237,21 @@ absl::Status Server::Start() {
     return status;
   }
   log->info("store open revision={}", store_->CurrentRevision());
+  sweep_leadership_ = std::make_unique<coord::Leadership>(
+      store_.get(), "/aio/election/registry-sweep", config_.system.node_id,
+      std::chrono::duration_cast<std::chrono::seconds>(config_.registry.ttl));
   registry_ = std::make_unique<registry::Registry>(
       store_.get(), registry::RegistryOptions{
                         .prefix = config_.registry.prefix,
                         .ttl_ms = config_.registry.ttl.count(),
                         .renew_interval_ms = config_.registry.renew_interval.count(),
-                        // Until coord::Leadership is wired, this node always sweeps.
-                        .is_sweep_leader = [] { return true; },
+                        // The node that wins the election sweeps. The campaign starts
+                        // when the first sweep is due, so an unused registry writes nothing.
+                        .is_sweep_leader =
+                            [this] {
+                              sweep_leadership_->Start();
+                              return sweep_leadership_->IsLeader();
+                            },
                     });
   if (absl::Status status = registry_->Start(); !status.ok()) {
     Stop();
@@ -401,6 +409,7 @@ void Server::Stop() {
   if (coord_watcher_ != nullptr) coord_watcher_->Stop();
   if (auth_store_ != nullptr) auth_store_->Stop();
   if (registry_ != nullptr) registry_->Stop();
+  if (sweep_leadership_ != nullptr) sweep_leadership_->Stop();  // resigns
   if (config_center_ != nullptr) config_center_->Stop();
   const int64_t revision = store_->CurrentRevision();
   store_->Stop();
@@ -431,6 +440,7 @@ void Server::Stop() {
   registry_http_.reset();
   registry_grpc_.reset();
   registry_.reset();
+  sweep_leadership_.reset();
   config_http_.reset();
   config_grpc_.reset();
   config_center_.reset();

@@ -17,6 +17,7 @@
 #include "cache/cache.h"
 #include "coord/election.h"
 #include "coord/idgen.h"
+#include "coord/leadership.h"
 #include "coord/lock.h"
 #include "mq/broker.h"
 #include "mq/jetstream/service.h"
@@ -91,6 +92,8 @@ class Server {
   std::unique_ptr<protocol::http::AuthHttpApi> auth_http_;
   std::unique_ptr<protocol::grpc::AioClientAuthService> aio_client_auth_;
   std::unique_ptr<protocol::grpc::AioAuthService> aio_auth_;
+  // Elects the one node whose registry sweeps instances offline (seed 003's scheduler).
+  std::unique_ptr<coord::Leadership> sweep_leadership_;
   std::unique_ptr<registry::Registry> registry_;
   std::unique_ptr<protocol::grpc::RegistryGrpcService> registry_grpc_;
   std::unique_ptr<protocol::http::RegistryHttpApi> registry_http_;

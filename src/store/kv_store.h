@@ -45,6 +45,21 @@ enum class SortTarget { kKey = 0, kVersion = 1, kCreate = 2, kMod = 3, kValue = 
 
 // Keys are selected as in etcd: range_end empty = the single key `key`; range_end == "\0" = every
 // key >= `key`; otherwise [key, range_end). `key` == "\0" with range_end == "\0" selects all keys.
+// etcd's clientv3.GetPrefixRangeEnd: the smallest key greater than every key starting with
+// `prefix`, for a range_end that selects the prefix ("\0", i.e. to the end of the keyspace, when
+// there is none: the prefix is empty or all 0xff).
+inline std::string PrefixEnd(std::string_view prefix) {
+  std::string end(prefix);
+  while (!end.empty()) {
+    if (static_cast<unsigned char>(end.back()) < 0xff) {
+      end.back() = static_cast<char>(static_cast<unsigned char>(end.back()) + 1);
+      return end;
+    }
+    end.pop_back();
+  }
+  return std::string(1, '\0');
+}
+
 struct RangeRequest {
   std::string key;
   std::string range_end;

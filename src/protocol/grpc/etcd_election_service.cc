@@ -1,11 +1,13 @@
 #include "protocol/grpc/etcd_election_service.h"
 
-#include <deque>
+#include <memory>
+#include <string>
 #include <utility>
 
 #include "protocol/grpc/etcd_convert.h"
 #include "protocol/grpc/etcd_lock_service.h"
 #include "protocol/grpc/grpc_status.h"
+#include "protocol/grpc/write_queue_reactor.h"
 
 namespace aio::protocol::grpc {
 
@@ -26,74 +28,42 @@ coord::LeaderKey FromProto(const pb::LeaderKey& key) {
   return {.name = key.name(), .key = key.key(), .rev = key.rev(), .lease = key.lease()};
 }
 
-// Streams each leader change; writes one response at a time from a queue.
-class ObserveReactor final : public ::grpc::ServerWriteReactor<pb::LeaderResponse> {
+// Leader changes queued for one Observe stream before it is ended as too slow.
+constexpr size_t kMaxQueuedLeaderChanges = 10'000;
+
+// One Observe stream: an elector observation whose leader changes are written one at a time.
+class ObserveReactor final : public WriteQueueReactor<pb::LeaderResponse> {
  public:
-  ObserveReactor(EtcdServiceContext* context, coord::Elector* elector, const std::string& name) {
-    std::shared_ptr<State> state = state_;
-    state->reactor = this;
+  ObserveReactor(EtcdServiceContext* context, coord::Elector* elector, const std::string& name,
+                 const absl::Status& allowed)
+      : WriteQueueReactor(context->streams(), kMaxQueuedLeaderChanges) {
+    if (!Register()) return;
+    if (!allowed.ok()) {
+      End(ToGrpcStatus(allowed));
+      return;
+    }
+    // The handler runs under the observation's lock, and Cancel() takes it: once Release() has
+    // cancelled, no handler runs, so it may use `this`.
     absl::StatusOr<std::shared_ptr<coord::Observation>> observation =
-        elector->Observe(name, [context, state](const store::KeyValue& kv, int64_t revision) {
+        elector->Observe(name, [this, context](const store::KeyValue& kv, int64_t revision) {
           pb::LeaderResponse response;
           context->FillHeader(response.mutable_header(), revision);
           ToProto(kv, response.mutable_kv());
-          absl::MutexLock lock(&state->mu);
-          if (state->reactor == nullptr || state->finishing) return;
-          state->queue.push_back(std::move(response));
-          if (state->queue.size() == 1) state->reactor->StartWrite(&state->queue.front());
+          Push(std::move(response));
         });
-    absl::MutexLock lock(&state->mu);
     if (!observation.ok()) {
-      state->finishing = true;
-      if (state->queue.empty()) Finish(ToElectionStatus(observation.status()));
+      End(ToElectionStatus(observation.status()));
       return;
     }
-    state->observation = *observation;
-  }
-
-  void OnWriteDone(bool ok) override {
-    absl::MutexLock lock(&state_->mu);
-    state_->queue.pop_front();
-    if (!ok || state_->finishing) {
-      state_->queue.clear();
-      return FinishLocked();
-    }
-    if (!state_->queue.empty()) StartWrite(&state_->queue.front());
-  }
-
-  void OnCancel() override {
-    absl::MutexLock lock(&state_->mu);
-    state_->finishing = true;
-    if (state_->queue.empty()) FinishLocked();
-  }
-
-  void OnDone() override {
-    std::shared_ptr<coord::Observation> observation;
-    {
-      absl::MutexLock lock(&state_->mu);
-      state_->reactor = nullptr;
-      observation = std::move(state_->observation);
-    }
-    if (observation != nullptr) observation->Cancel();
-    delete this;
+    observation_ = *std::move(observation);
   }
 
  private:
-  struct State {
-    absl::Mutex mu;
-    ObserveReactor* reactor ABSL_GUARDED_BY(mu) = nullptr;
-    std::deque<pb::LeaderResponse> queue ABSL_GUARDED_BY(mu);  // front() is being written
-    bool finishing ABSL_GUARDED_BY(mu) = false;
-    bool finished ABSL_GUARDED_BY(mu) = false;
-    std::shared_ptr<coord::Observation> observation ABSL_GUARDED_BY(mu);
-  };
-  void FinishLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_->mu) {
-    if (state_->finished) return;
-    state_->finished = true;
-    Finish(::grpc::Status::CANCELLED);
+  void Release() override {
+    if (observation_ != nullptr) observation_->Cancel();
   }
 
-  const std::shared_ptr<State> state_ = std::make_shared<State>();
+  std::shared_ptr<coord::Observation> observation_;  // set before any reaction can run Release()
 };
 
 }  // namespace
@@ -157,15 +127,8 @@ class ObserveReactor final : public ::grpc::ServerWriteReactor<pb::LeaderRespons
 
 ::grpc::ServerWriteReactor<pb::LeaderResponse>* EtcdElectionService::Observe(
     ::grpc::CallbackServerContext* call, const pb::LeaderRequest* request) {
-  if (absl::Status allowed = AuthorizeQueue(*context_, *call, request->name() + "/", auth::kRead);
-      !allowed.ok()) {
-    struct Refused final : ::grpc::ServerWriteReactor<pb::LeaderResponse> {
-      explicit Refused(const ::grpc::Status& status) { Finish(status); }
-      void OnDone() override { delete this; }
-    };
-    return new Refused(ToGrpcStatus(allowed));
-  }
-  return new ObserveReactor(context_, elector_, request->name());
+  return new ObserveReactor(context_, elector_, request->name(),
+                            AuthorizeQueue(*context_, *call, request->name() + "/", auth::kRead));
 }
 
 ::grpc::Status EtcdElectionService::Resign(::grpc::ServerContext* call,

@@ -11,7 +11,7 @@ absl::Status AuthorizeQueue(const EtcdServiceContext& context,
                             const ::grpc::ServerContextBase& call, const std::string& prefix,
                             uint32_t action) {
   if (!EtcdAuthActive(context.auth())) return absl::OkStatus();
-  const std::string end = coord::PrefixEnd(prefix);
+  const std::string end = store::PrefixEnd(prefix);
   return AuthorizeKv(context.auth(), TokenOf(call),
                      {KvAccess{.key = prefix, .range_end = end, .action = action}});
 }

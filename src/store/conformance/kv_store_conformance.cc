@@ -173,18 +173,6 @@ std::vector<WatchResponse> KvStoreConformanceTest::Quiesce(WatchStream& stream) 
   return responses;
 }
 
-std::string PrefixEnd(std::string prefix) {
-  while (!prefix.empty()) {
-    unsigned char last = static_cast<unsigned char>(prefix.back());
-    if (last < 0xff) {
-      prefix.back() = static_cast<char>(last + 1);
-      return prefix;
-    }
-    prefix.pop_back();
-  }
-  return std::string(1, '\0');  // every byte was 0xff: the range runs to the end
-}
-
 RangeRequest RangeOf(const std::string& key, const std::string& range_end) {
   return RangeRequest{.key = key, .range_end = range_end};
 }

@@ -129,7 +129,6 @@ std::string HarnessParamName(const ::testing::TestParamInfo<HarnessParam>& info)
 // ---- request builders -------------------------------------------------------------------------
 
 // etcd's prefix range end: the prefix with its last byte incremented ("a/" -> "a0").
-std::string PrefixEnd(std::string prefix);
 RangeRequest RangeOf(const std::string& key, const std::string& range_end = "");
 RangeRequest PrefixOf(const std::string& prefix);
 
