@@ -62,6 +62,8 @@ AioProcess::AioProcess(std::map<std::string, std::string> config) {
       {"protocol.port", std::to_string(grpc_port_)},
       {"store.etcd_compat_port", std::to_string(etcd_port_)},
       {"mq.port", std::to_string(mq_port_)},
+      // Not needed here, and its fixed default port (6379) would collide between test programs.
+      {"cache.enabled", "false"},
       {"auth.enabled", "false"},
       {"logger.file", "\"\""},
       {"logger.console", "true"},
