@@ -66,8 +66,8 @@ void AuditLog::Record(AuditRecord record) {
 absl::StatusOr<std::vector<AuditRecord>> AuditLog::Query(const AuditFilter& filter) {
   store::RangeRequest request;
   request.key = filter.since_ms > 0 ? AuditKey(filter.since_ms, 0) : std::string(kAuditPrefix);
-  request.range_end =
-      filter.until_ms > 0 ? AuditKey(filter.until_ms, 0) : store::PrefixEnd(std::string(kAuditPrefix));
+  request.range_end = filter.until_ms > 0 ? AuditKey(filter.until_ms, 0)
+                                          : store::PrefixEnd(std::string(kAuditPrefix));
   request.sort_order = store::SortOrder::kDescend;
   absl::StatusOr<store::RangeResponse> range = store_->Range(request);
   if (!range.ok()) return range.status();

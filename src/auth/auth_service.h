@@ -39,7 +39,6 @@
 
 namespace aio::auth {
 
-
 struct AuthOptions {
   bool enabled = true;                    // auth.enabled
   int64_t token_ttl_s = 24 * 3600;        // auth.token_ttl
@@ -48,8 +47,8 @@ struct AuthOptions {
   int64_t audit_retention_s = 7 * 86400;  // auth.audit_retention
   Argon2Params argon2;
   ThrottleOptions throttle;
-  base::Clock* clock = base::SystemClock::Get();  // steady: throttling, caches
-  base::Clock* wall_clock = base::WallClock::Get();     // Unix: token iat/exp, records, audit
+  base::Clock* clock = base::SystemClock::Get();     // steady: throttling, caches
+  base::Clock* wall_clock = base::WallClock::Get();  // Unix: token iat/exp, records, audit
 };
 
 // Who is asking, for the audit log and throttling.

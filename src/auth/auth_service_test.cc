@@ -121,7 +121,8 @@ TEST_F(AuthServiceTest, UserLoginTokenAndPermissions) {
 
   // Permissions change immediately on this node.
   ASSERT_TRUE(
-      service_->RevokePermission("reader", Resource::kKv, "/app/", store::PrefixEnd("/app/"), caller_)
+      service_
+          ->RevokePermission("reader", Resource::kKv, "/app/", store::PrefixEnd("/app/"), caller_)
           .ok());
   EXPECT_FALSE(service_->CheckKv(*who, "/app/a", "", kRead).ok());
 }

@@ -18,9 +18,11 @@ TEST(PermissionTest, KvPrefixesAndSingleKeys) {
   const std::vector<Permission> perms = {Kv("/app/*", {"read"}), Kv("/cfg/one", {"read", "write"})};
   EXPECT_TRUE(KvRangePermitted(perms, "/app/x", "", kRead));
   EXPECT_FALSE(KvRangePermitted(perms, "/app/x", "", kWrite));
-  EXPECT_TRUE(KvRangePermitted(perms, "/app/", store::PrefixEnd("/app/"), kRead));  // get --prefix /app/
+  EXPECT_TRUE(
+      KvRangePermitted(perms, "/app/", store::PrefixEnd("/app/"), kRead));  // get --prefix /app/
   EXPECT_TRUE(KvRangePermitted(perms, "/app/a", "/app/z", kRead));
-  EXPECT_FALSE(KvRangePermitted(perms, "/app", store::PrefixEnd("/app"), kRead));  // wider than granted
+  EXPECT_FALSE(
+      KvRangePermitted(perms, "/app", store::PrefixEnd("/app"), kRead));  // wider than granted
   EXPECT_FALSE(KvRangePermitted(perms, "/ap", "", kRead));
   EXPECT_TRUE(KvRangePermitted(perms, "/cfg/one", "", kWrite));
   EXPECT_FALSE(KvRangePermitted(perms, "/cfg/one2", "", kWrite));

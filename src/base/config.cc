@@ -258,8 +258,10 @@ std::vector<Setting> BuildSettings() {
               [](const std::string& v) -> std::string {
                 return v.starts_with("/") && !v.ends_with("/")
                            ? ""
-                           : fmt::format("expected a key prefix starting and not ending with /, "
-                                         "got {}", Quoted(v));
+                           : fmt::format(
+                                 "expected a key prefix starting and not ending with /, "
+                                 "got {}",
+                                 Quoted(v));
               })
       .Duration("ttl", &RegistryConfig::ttl, "30s",
                 "an instance not renewed for this long is marked offline (kept, not deleted)")

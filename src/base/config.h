@@ -108,9 +108,9 @@ struct MqConfig {
   std::chrono::milliseconds ping_interval;
   int64_t max_pings_out;
   std::chrono::milliseconds auth_timeout;
-  bool jetstream;                 // serve the JetStream API ($JS.API.>)
-  std::string store_dir;          // "" = <data_dir>/mq
-  bool jetstream_sync_always;     // fsync every JetStream write
+  bool jetstream;                                     // serve the JetStream API ($JS.API.>)
+  std::string store_dir;                              // "" = <data_dir>/mq
+  bool jetstream_sync_always;                         // fsync every JetStream write
   std::chrono::milliseconds jetstream_sync_interval;  // else fsync this often
 };
 

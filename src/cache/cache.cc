@@ -97,11 +97,11 @@ void Cache::Stop() {
 
 absl::Status Cache::LoadSnapshot() {
   if (!persistence_enabled()) return absl::OkStatus();
-  absl::StatusOr<SnapshotStats> loaded = cache::LoadSnapshot(keyspace_, options_.snapshot_path,
-                                                             NowMs());
+  absl::StatusOr<SnapshotStats> loaded =
+      cache::LoadSnapshot(keyspace_, options_.snapshot_path, NowMs());
   if (!loaded.ok()) return loaded.status();
-  base::GetLogger("cache")->info("snapshot loaded path={} keys={} bytes={}",
-                                 options_.snapshot_path, loaded->keys, loaded->bytes);
+  base::GetLogger("cache")->info("snapshot loaded path={} keys={} bytes={}", options_.snapshot_path,
+                                 loaded->keys, loaded->bytes);
   return absl::OkStatus();
 }
 
@@ -126,8 +126,8 @@ absl::Status Cache::SaveSnapshot() {
   last_save_s_ = NowMs() / 1000;
   log->info("snapshot saved path={} keys={} bytes={} ms={}", options_.snapshot_path, saved->keys,
             saved->bytes,
-            std::chrono::duration_cast<std::chrono::milliseconds>(
-                std::chrono::steady_clock::now() - started)
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                  started)
                 .count());
   return absl::OkStatus();
 }

@@ -559,7 +559,8 @@ void ServerFamily::BgSave(CommandContext& ctx) {
     return ctx.rb.Error(errors::kSyntax);
   }
   if (!ctx.cache.persistence_enabled()) {
-    return ctx.rb.Error("ERR persistence is disabled (set cache.persistence: true in the AIO config)");
+    return ctx.rb.Error(
+        "ERR persistence is disabled (set cache.persistence: true in the AIO config)");
   }
   if (!ctx.cache.RequestBackgroundSave()) return ctx.rb.Error(kSaveInProgress);
   ctx.rb.Simple("Background saving started");

@@ -306,9 +306,9 @@ absl::StatusOr<SnapshotStats> LoadSnapshot(Keyspace& keyspace, const std::string
       return corrupt("truncated entry");
     }
     if (db >= static_cast<uint64_t>(keyspace.databases())) {
-      return absl::FailedPreconditionError(fmt::format(
-          "cache snapshot {} holds database {} but cache.databases is {}", path, db,
-          keyspace.databases()));
+      return absl::FailedPreconditionError(
+          fmt::format("cache snapshot {} holds database {} but cache.databases is {}", path, db,
+                      keyspace.databases()));
     }
     if (type > static_cast<uint8_t>(Type::kZSet)) return corrupt(fmt::format("type {}", type));
     std::optional<Object> object = ReadObject(in, static_cast<Type>(type));

@@ -33,7 +33,6 @@
 
 namespace aio::coord {
 
-
 inline constexpr int64_t kSnowflakeEpochMs = 1'704'067'200'000;  // 2024-01-01T00:00:00Z
 inline constexpr int kSnowflakeWorkerBits = 10;
 inline constexpr int kSnowflakeSequenceBits = 12;
@@ -45,7 +44,7 @@ struct SnowflakeOptions {
   int64_t lease_ttl_s = 10;
   int64_t max_backward_wait_ms = 50;
   base::Clock* clock = base::WallClock::Get();  // Unix-epoch milliseconds
-  bool keep_alive_thread = true;          // tests turn it off and call KeepAlive()
+  bool keep_alive_thread = true;                // tests turn it off and call KeepAlive()
 };
 
 class Snowflake {

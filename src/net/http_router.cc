@@ -112,9 +112,8 @@ HttpResponse HttpRouter::Dispatch(const HttpRequest& request) const {
     if (!answer->has_value()) *answer = std::move(response);
   });
   if (answer->has_value()) return std::move(**answer);
-  return HttpResponse{.status = 500,
-                      .content_type = "text/plain",
-                      .body = "handler answers asynchronously\n"};
+  return HttpResponse{
+      .status = 500, .content_type = "text/plain", .body = "handler answers asynchronously\n"};
 }
 
 }  // namespace aio::net

@@ -62,9 +62,8 @@ TEST(HttpRouterTest, CustomFallbacks) {
 
 TEST(HttpRouterTest, PatternSegmentsBecomeParams) {
   HttpRouter router;
-  router.Add("GET", "/svc/:id", [](const HttpRequest& r) {
-    return HttpResponse{.body = std::string(r.Param("id"))};
-  });
+  router.Add("GET", "/svc/:id",
+             [](const HttpRequest& r) { return HttpResponse{.body = std::string(r.Param("id"))}; });
   router.Add("GET", "/svc/:name/stats", [](const HttpRequest& r) {
     return HttpResponse{.body = "stats " + std::string(r.Param("name"))};
   });
@@ -72,7 +71,7 @@ TEST(HttpRouterTest, PatternSegmentsBecomeParams) {
   EXPECT_EQ(router.Dispatch(Request("GET", "/svc/a-1")).body, "a-1");
   EXPECT_EQ(router.Dispatch(Request("GET", "/svc/b/stats")).body, "stats b");
   EXPECT_EQ(router.Dispatch(Request("GET", "/svc/all")).body, "all");  // literal wins
-  EXPECT_EQ(router.Dispatch(Request("GET", "/svc/")).status, 404);      // empty segment
+  EXPECT_EQ(router.Dispatch(Request("GET", "/svc/")).status, 404);     // empty segment
   EXPECT_EQ(router.Dispatch(Request("GET", "/svc/a/b/c")).status, 404);
   HttpResponse response = router.Dispatch(Request("PUT", "/svc/x"));
   EXPECT_EQ(response.status, 405);

@@ -40,7 +40,6 @@
 
 namespace aio::registry {
 
-
 struct RegistryOptions {
   std::string prefix = "/aio/registry";   // keys are <prefix>/<name>/<id>; no trailing '/'
   int64_t ttl_ms = 30'000;                // no renewal for this long -> offline

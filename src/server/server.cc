@@ -75,15 +75,16 @@ absl::Status Server::StartCache() {
           .proto_max_bulk_len = c.proto_max_bulk_len,
           .hz = c.hz,
           .port = static_cast<int>(c.port),
-          .snapshot_path = c.persistence ? (std::filesystem::path(config_.system.data_dir) /
-                                            "cache" / "dump.aio")
-                                               .string()
-                                         : "",
+          .snapshot_path =
+              c.persistence
+                  ? (std::filesystem::path(config_.system.data_dir) / "cache" / "dump.aio").string()
+                  : "",
           .snapshot_interval_ms = c.snapshot_interval.count(),
       },
       auth ? auth_.get() : nullptr, auth ? auth_.get() : nullptr);
   if (absl::Status status = cache_->LoadSnapshot(); !status.ok()) {
-    return absl::Status(status.code(), fmt::format("cache.persistence: {}", std::string(status.message())));
+    return absl::Status(status.code(),
+                        fmt::format("cache.persistence: {}", std::string(status.message())));
   }
   cache_->Start();
   resp_ = std::make_unique<protocol::resp::RespServer>(cache_.get(), DataPool());
@@ -111,16 +112,15 @@ absl::Status Server::StartMq() {
             .store_dir = store_dir,
             .sync_always = mq.jetstream_sync_always,
             .max_payload = mq.max_payload,
-            .has_interest = [broker = mq_broker_.get()](std::string_view subject) {
-              return broker->HasInterest(subject);
-            },
+            .has_interest = [broker = mq_broker_.get()](
+                                std::string_view subject) { return broker->HasInterest(subject); },
         });
     if (!engine.ok()) return engine.status();
     jetstream_ = std::make_unique<mq::jetstream::JetStreamService>(
         mq_broker_.get(), std::move(*engine),
-        mq::jetstream::JetStreamServiceOptions{
-            .sync_interval = mq.jetstream_sync_always ? std::chrono::milliseconds(0)
-                                                      : mq.jetstream_sync_interval});
+        mq::jetstream::JetStreamServiceOptions{.sync_interval = mq.jetstream_sync_always
+                                                                    ? std::chrono::milliseconds(0)
+                                                                    : mq.jetstream_sync_interval});
     jetstream_->Start();
   }
   nats_ = std::make_unique<protocol::nats::NatsServer>(
@@ -270,8 +270,7 @@ absl::Status Server::Start() {
       std::make_unique<protocol::grpc::ConfigGrpcService>(config_center_.get(), auth_.get());
   StartCoord();
 
-  absl::StatusOr<net::TlsFiles> tls =
-      net::ListenerTlsFiles(config_.tls, config_.system.data_dir);
+  absl::StatusOr<net::TlsFiles> tls = net::ListenerTlsFiles(config_.tls, config_.system.data_dir);
   if (!tls.ok()) {
     Stop();
     return tls.status();
@@ -341,8 +340,8 @@ absl::Status Server::Start() {
     });
   }
   auth_http_->Register(router);
-  registry_http_ = std::make_unique<protocol::http::RegistryHttpApi>(
-      registry_.get(), auth_http_.get(), auth_.get());
+  registry_http_ = std::make_unique<protocol::http::RegistryHttpApi>(registry_.get(),
+                                                                     auth_http_.get(), auth_.get());
   registry_http_->Register(router);
   config_http_ =
       std::make_unique<protocol::http::ConfigApi>(config_center_.get(), auth_http_.get());

@@ -10,8 +10,8 @@
 namespace aio::mq::jetstream {
 
 struct ApiError {
-  int code = 0;          // HTTP-like status: 400, 404, 500, 503
-  int err_code = 0;      // JetStream error code (JSErrCode)
+  int code = 0;      // HTTP-like status: 400, 404, 500, 503
+  int err_code = 0;  // JetStream error code (JSErrCode)
   std::string description;
 };
 
@@ -21,8 +21,12 @@ inline ApiError StreamNotFound() { return {404, 10059, "stream not found"}; }
 inline ApiError StreamNameExists() {
   return {400, 10058, "stream name already in use with a different configuration"};
 }
-inline ApiError StreamMismatch() { return {400, 10056, "stream name in subject does not match request"}; }
-inline ApiError StreamSubjectOverlap() { return {400, 10065, "subjects overlap with an existing stream"}; }
+inline ApiError StreamMismatch() {
+  return {400, 10056, "stream name in subject does not match request"};
+}
+inline ApiError StreamSubjectOverlap() {
+  return {400, 10065, "subjects overlap with an existing stream"};
+}
 inline ApiError StreamInvalidConfig(std::string err) { return {500, 10052, std::move(err)}; }
 inline ApiError StreamUpdateFailed(std::string err) { return {500, 10069, std::move(err)}; }
 inline ApiError StreamStoreFailed(std::string err) { return {503, 10077, std::move(err)}; }

@@ -164,7 +164,8 @@ std::variant<StreamConfig, ApiError> ValidateStreamConfig(StreamConfig c) {
   if (c.max_msg_size == 0) c.max_msg_size = -1;
   if (c.max_consumers == 0) c.max_consumers = -1;
   if (c.max_age_ns < 0) return StreamInvalidConfig("max age needs to be >= 0");
-  if (c.duplicate_window_ns < 0) return StreamInvalidConfig("duplicates window can not be negative");
+  if (c.duplicate_window_ns < 0)
+    return StreamInvalidConfig("duplicates window can not be negative");
   if (c.duplicate_window_ns == 0) {
     c.duplicate_window_ns = kDefaultDuplicateWindowNs;
     if (c.max_age_ns > 0 && c.max_age_ns < c.duplicate_window_ns) {
@@ -174,8 +175,8 @@ std::variant<StreamConfig, ApiError> ValidateStreamConfig(StreamConfig c) {
   if (c.max_age_ns > 0 && c.duplicate_window_ns > c.max_age_ns) {
     return StreamInvalidConfig("duplicates window can not be larger then max age");
   }
-  if (c.max_msgs < -1 || c.max_bytes < -1 || c.max_msgs_per_subject < -1 ||
-      c.max_msg_size < -1 || c.max_consumers < -1) {
+  if (c.max_msgs < -1 || c.max_bytes < -1 || c.max_msgs_per_subject < -1 || c.max_msg_size < -1 ||
+      c.max_consumers < -1) {
     return StreamInvalidConfig("stream limits can not be less than -1");
   }
   if (c.subjects.empty()) c.subjects.push_back(c.name);
@@ -203,7 +204,8 @@ std::variant<StreamConfig, ApiError> CheckStreamUpdate(const StreamConfig& old_c
     return StreamUpdateFailed("stream configuration update can not change storage type");
   }
   if ((n.retention == Retention::kWorkQueue) != (old_config.retention == Retention::kWorkQueue)) {
-    return StreamUpdateFailed("stream configuration update can not change retention policy to/from workqueue");
+    return StreamUpdateFailed(
+        "stream configuration update can not change retention policy to/from workqueue");
   }
   if (old_config.sealed && !n.sealed) {
     return StreamUpdateFailed("stream configuration update can not unseal a sealed stream");
@@ -303,7 +305,8 @@ std::variant<ConsumerConfig, ApiError> ValidateConsumerConfig(ConsumerConfig c,
   if (c.is_pull()) {
     if (c.max_waiting == 0) c.max_waiting = kDefaultMaxWaiting;
     if (c.max_waiting < 0) return ConsumerCreateFailed("consumer max waiting needs to be positive");
-    if (c.flow_control) return ConsumerCreateFailed("consumer with flow control also needs heartbeats");
+    if (c.flow_control)
+      return ConsumerCreateFailed("consumer with flow control also needs heartbeats");
   } else {
     if (c.max_waiting != 0) {
       return ConsumerCreateFailed("consumer in push mode can not set max waiting");
@@ -330,26 +333,36 @@ std::variant<ConsumerConfig, ApiError> ValidateConsumerConfig(ConsumerConfig c,
   switch (c.deliver_policy) {
     case DeliverPolicy::kByStartSequence:
       if (c.opt_start_seq == 0) {
-        return ConsumerCreateFailed("consumer delivery policy is deliver by start sequence, but optional start sequence is not set");
+        return ConsumerCreateFailed(
+            "consumer delivery policy is deliver by start sequence, but optional start sequence is "
+            "not set");
       }
       if (c.opt_start_time_ns != 0) {
-        return ConsumerCreateFailed("consumer delivery policy is deliver by start sequence, but optional start time is also set");
+        return ConsumerCreateFailed(
+            "consumer delivery policy is deliver by start sequence, but optional start time is "
+            "also set");
       }
       break;
     case DeliverPolicy::kByStartTime:
       if (c.opt_start_time_ns == 0) {
-        return ConsumerCreateFailed("consumer delivery policy is deliver by start time, but optional start time is not set");
+        return ConsumerCreateFailed(
+            "consumer delivery policy is deliver by start time, but optional start time is not "
+            "set");
       }
       if (c.opt_start_seq != 0) {
-        return ConsumerCreateFailed("consumer delivery policy is deliver by start time, but optional start sequence is also set");
+        return ConsumerCreateFailed(
+            "consumer delivery policy is deliver by start time, but optional start sequence is "
+            "also set");
       }
       break;
     default:
       if (c.opt_start_seq != 0) {
-        return ConsumerCreateFailed("consumer delivery policy is deliver all, but optional start sequence is also set");
+        return ConsumerCreateFailed(
+            "consumer delivery policy is deliver all, but optional start sequence is also set");
       }
       if (c.opt_start_time_ns != 0) {
-        return ConsumerCreateFailed("consumer delivery policy is deliver all, but optional start time is also set");
+        return ConsumerCreateFailed(
+            "consumer delivery policy is deliver all, but optional start time is also set");
       }
   }
   if (!c.filter_subject.empty()) {

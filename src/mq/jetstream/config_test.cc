@@ -16,7 +16,8 @@ ApiError StreamError(const Json& json) {
 }
 
 TEST(StreamConfigTest, DefaultsAsNatsServer) {
-  auto valid = ValidateStreamConfig(std::get<StreamConfig>(ParseStreamConfig({{"name", "ORDERS"}})));
+  auto valid =
+      ValidateStreamConfig(std::get<StreamConfig>(ParseStreamConfig({{"name", "ORDERS"}})));
   const StreamConfig& c = std::get<StreamConfig>(valid);
   EXPECT_EQ(c.subjects, std::vector<std::string>{"ORDERS"});
   EXPECT_EQ(c.duplicate_window_ns, 120'000'000'000);
@@ -36,16 +37,16 @@ TEST(StreamConfigTest, RejectsBadConfigsWithNatsServerTexts) {
   EXPECT_EQ(StreamError({{"name", "S"}, {"max_age", -1}}).description, "max age needs to be >= 0");
   EXPECT_EQ(StreamError({{"name", "S"}, {"subjects", {"a..b"}}}).description, "invalid subject");
   EXPECT_EQ(StreamError({{"name", "S"}, {"retention", "forever"}}).err_code, 10025);
-  EXPECT_EQ(StreamError({{"name", "S"}, {"max_age", 1'000'000'000},
-                         {"duplicate_window", 2'000'000'000}})
-                .description,
-            "duplicates window can not be larger then max age");
+  EXPECT_EQ(
+      StreamError({{"name", "S"}, {"max_age", 1'000'000'000}, {"duplicate_window", 2'000'000'000}})
+          .description,
+      "duplicates window can not be larger then max age");
   EXPECT_EQ(StreamError({{"name", "S"}, {"num_replicas", 3}}).err_code, 10052);
 }
 
 TEST(ConsumerConfigTest, DefaultsAndChecks) {
-  StreamConfig stream = std::get<StreamConfig>(
-      ValidateStreamConfig(std::get<StreamConfig>(ParseStreamConfig({{"name", "S"}, {"subjects", {"s.>"}}}))));
+  StreamConfig stream = std::get<StreamConfig>(ValidateStreamConfig(
+      std::get<StreamConfig>(ParseStreamConfig({{"name", "S"}, {"subjects", {"s.>"}}}))));
   auto parsed = ParseConsumerConfig({{"durable_name", "d"}, {"ack_policy", "explicit"}});
   auto valid = ValidateConsumerConfig(std::get<ConsumerConfig>(parsed), stream);
   const ConsumerConfig& c = std::get<ConsumerConfig>(valid);

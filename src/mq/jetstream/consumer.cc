@@ -258,7 +258,8 @@ nlohmann::json Consumer::StateJson() const {
   nlohmann::json pending = nlohmann::json::array();
   for (const auto& [seq, p] : pending_) {
     auto count = deliveries_.find(seq);
-    pending.push_back({seq, p.consumer_seq, p.ts_ns, count == deliveries_.end() ? 1 : count->second});
+    pending.push_back(
+        {seq, p.consumer_seq, p.ts_ns, count == deliveries_.end() ? 1 : count->second});
   }
   return {{"next_seq", next_seq_},
           {"initial", initial_},
@@ -284,8 +285,8 @@ void Consumer::RestoreState(const nlohmann::json& state, int64_t now_ms) {
   for (const auto& entry : state.value("pending", nlohmann::json::array())) {
     const uint64_t seq = entry.at(0).get<uint64_t>();
     const int64_t count = entry.at(3).get<int64_t>();
-    pending_[seq] = Pending{entry.at(1).get<uint64_t>(), entry.at(2).get<int64_t>(),
-                            now_ms + AckWaitMs(count)};
+    pending_[seq] =
+        Pending{entry.at(1).get<uint64_t>(), entry.at(2).get<int64_t>(), now_ms + AckWaitMs(count)};
     deliveries_[seq] = count;
   }
 }
@@ -302,8 +303,8 @@ nlohmann::json Consumer::Info(const std::string& stream_name, const Stream& stre
           {"created", FormatTime(created_ns_)},
           {"config", ToJson(config_)},
           {"delivered", std::move(delivered)},
-          {"ack_floor", {{"consumer_seq", ack_floor_consumer_seq_},
-                         {"stream_seq", ack_floor_stream_seq_}}},
+          {"ack_floor",
+           {{"consumer_seq", ack_floor_consumer_seq_}, {"stream_seq", ack_floor_stream_seq_}}},
           {"num_ack_pending", pending_.size()},
           {"num_redelivered", redelivered},
           {"num_waiting", waiting_.size()},

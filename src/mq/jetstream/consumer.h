@@ -114,14 +114,14 @@ class Consumer {
   const int64_t created_ns_;
   const bool ephemeral_;
 
-  uint64_t next_seq_ = 1;               // next new stream sequence to look at
-  std::deque<uint64_t> initial_;        // last_per_subject: delivered before next_seq_
+  uint64_t next_seq_ = 1;         // next new stream sequence to look at
+  std::deque<uint64_t> initial_;  // last_per_subject: delivered before next_seq_
   uint64_t delivered_consumer_seq_ = 0, delivered_stream_seq_ = 0;
   uint64_t ack_floor_consumer_seq_ = 0, ack_floor_stream_seq_ = 0;
   int64_t last_delivered_ns_ = 0;
-  std::map<uint64_t, Pending> pending_;                 // by stream sequence
-  absl::flat_hash_map<uint64_t, int64_t> deliveries_;   // stream seq -> times delivered
-  std::set<uint64_t> redeliver_;                        // due for redelivery
+  std::map<uint64_t, Pending> pending_;                  // by stream sequence
+  absl::flat_hash_map<uint64_t, int64_t> deliveries_;    // stream seq -> times delivered
+  std::set<uint64_t> redeliver_;                         // due for redelivery
   absl::flat_hash_map<uint64_t, int64_t> nak_until_ms_;  // -NAK with delay
   // replay original: the previous new message's stored time and when it was delivered.
   int64_t replay_prev_ts_ns_ = 0, replay_prev_ms_ = 0;

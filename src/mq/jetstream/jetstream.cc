@@ -352,7 +352,8 @@ Json JetStream::StreamCreate(std::string_view name, const Json& body, bool updat
   if (auto* error = std::get_if<ApiError>(&valid)) return ErrorJson(*error);
   StreamConfig& config = std::get<StreamConfig>(valid);
   if (config.max_msg_size > options_.max_payload) {
-    return ErrorJson(StreamInvalidConfig("stream max message size may not exceed server max payload"));
+    return ErrorJson(
+        StreamInvalidConfig("stream max message size may not exceed server max payload"));
   }
   if (!update && existing != nullptr) {
     if (ToJson(existing->stream->config()) == ToJson(config)) return StreamInfoLocked(*existing);
@@ -524,14 +525,17 @@ Json JetStream::ConsumerCreate(std::string_view stream_name, std::string_view na
       return ErrorJson(ConsumerDurableNameMismatch());
     }
     if (!requested.name.empty() && requested.name != name) {
-      return ErrorJson(ConsumerCreateFailed("consumer name in subject does not match name in request"));
+      return ErrorJson(
+          ConsumerCreateFailed("consumer name in subject does not match name in request"));
     }
     requested.name = std::string(name);
     if (!filter.empty() && requested.filter_subject != filter) {
-      return ErrorJson(ConsumerCreateFailed("consumer create request did not match filtered subject from create subject"));
+      return ErrorJson(ConsumerCreateFailed(
+          "consumer create request did not match filtered subject from create subject"));
     }
   } else if (!requested.durable_name.empty()) {
-    return ErrorJson({400, 10020, "consumer expected to be ephemeral but a durable name was set in request"});
+    return ErrorJson(
+        {400, 10020, "consumer expected to be ephemeral but a durable name was set in request"});
   }
   const bool ephemeral = requested.durable_name.empty() && requested.name.empty();
   if (ephemeral && requested.inactive_threshold_ns == 0) {
@@ -660,8 +664,8 @@ void JetStream::PullNext(std::string_view stream_name, std::string_view consumer
     request.no_wait = no_wait != body.end() && no_wait->is_boolean() && no_wait->get<bool>();
     const ConsumerConfig& cc = consumer->config();
     if (cc.max_expires_ns > 0 && expires_ns > cc.max_expires_ns) {
-      return status(StatusHeaders(409, fmt::format("Exceeded MaxRequestExpires of {}ms",
-                                                   cc.max_expires_ns / kNsPerMs)));
+      return status(StatusHeaders(
+          409, fmt::format("Exceeded MaxRequestExpires of {}ms", cc.max_expires_ns / kNsPerMs)));
     }
     if (expires_ns > 0) request.expires_ms = NowMs() + std::max<int64_t>(1, expires_ns / kNsPerMs);
   }
@@ -800,13 +804,13 @@ void JetStream::AppendDelivery(const StreamEntry& entry, const Consumer& consume
   Outgoing o;
   o.route = to;
   o.subject = msg.subject;
-  o.reply = fmt::format("$JS.ACK.{}.{}.{}.{}.{}.{}.{}", entry.stream->config().name,
-                        consumer.name(), d.count, d.stream_seq, d.consumer_seq, msg.ts_ns,
-                        d.pending);
+  o.reply =
+      fmt::format("$JS.ACK.{}.{}.{}.{}.{}.{}.{}", entry.stream->config().name, consumer.name(),
+                  d.count, d.stream_seq, d.consumer_seq, msg.ts_ns, d.pending);
   if (consumer.config().headers_only) {
     const std::string base = msg.headers.empty() ? "NATS/1.0\r\n\r\n" : msg.headers;
-    o.headers = base.substr(0, base.size() - 2) + fmt::format("Nats-Msg-Size: {}\r\n\r\n",
-                                                              msg.data.size());
+    o.headers =
+        base.substr(0, base.size() - 2) + fmt::format("Nats-Msg-Size: {}\r\n\r\n", msg.data.size());
   } else {
     o.headers = msg.headers;
     o.payload = msg.data;
@@ -958,9 +962,9 @@ void JetStream::Tick(Outbox* out) {
       Consumer& consumer = *it->second;
       const ConsumerConfig& cc = consumer.config();
       if (consumer.ephemeral()) {
-        const bool active = cc.is_pull()
-                                ? !consumer.waiting().empty()
-                                : (!options_.has_interest || options_.has_interest(cc.deliver_subject));
+        const bool active =
+            cc.is_pull() ? !consumer.waiting().empty()
+                         : (!options_.has_interest || options_.has_interest(cc.deliver_subject));
         if (active) consumer.set_last_active_ms(now_ms);
         if (now_ms - consumer.last_active_ms() >= cc.inactive_threshold_ns / kNsPerMs) {
           it = entry.consumers.erase(it);

@@ -4,8 +4,9 @@
 // (Outbox); JetStreamService (service.h) connects it to the mq::Broker.
 //
 //   $JS.API.<...>   request/reply API, JSON bodies with nats-server's shapes and error codes
-//   stream subjects  captured publishes, acknowledged with {"stream":"S","seq":n[,"duplicate":true]}
-//   $JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<consumer seq>.<ts ns>.<pending>
+//   stream subjects  captured publishes, acknowledged with
+//   {"stream":"S","seq":n[,"duplicate":true]} $JS.ACK.<stream>.<consumer>.<delivered>.<stream
+//   seq>.<consumer seq>.<ts ns>.<pending>
 //                    acks of delivered messages (+ACK, -NAK, +WPI, +TERM)
 //
 // Time: `clock` (steady ms) drives ack_wait, NAK delays, pull expiry and max_age, so tests use

@@ -30,11 +30,10 @@ class JetStreamTest : public ::testing::Test {
   }
   void Open() {
     js_.reset();
-    auto js = JetStream::Open({.store_dir = dir_.string(),
-                               .clock = &clock_,
-                               .has_interest = [this](std::string_view s) {
-                                 return !gone_.contains(std::string(s));
-                               }});
+    auto js = JetStream::Open(
+        {.store_dir = dir_.string(), .clock = &clock_, .has_interest = [this](std::string_view s) {
+           return !gone_.contains(std::string(s));
+         }});
     ASSERT_TRUE(js.ok()) << js.status();
     js_ = std::move(*js);
   }
@@ -48,7 +47,8 @@ class JetStreamTest : public ::testing::Test {
     }
     return nullptr;
   }
-  Json Publish(const std::string& subject, const std::string& data, const std::string& headers = "") {
+  Json Publish(const std::string& subject, const std::string& data,
+               const std::string& headers = "") {
     Outbox out;
     js_->HandlePublish(subject, "ack", headers, data, &out);
     for (const Outgoing& o : out) {
@@ -60,7 +60,8 @@ class JetStreamTest : public ::testing::Test {
   Outbox Pull(const std::string& stream, const std::string& consumer, const Json& body,
               const std::string& inbox = "inbox") {
     Outbox out;
-    js_->HandleApi("$JS.API.CONSUMER.MSG.NEXT." + stream + "." + consumer, inbox, body.dump(), &out);
+    js_->HandleApi("$JS.API.CONSUMER.MSG.NEXT." + stream + "." + consumer, inbox, body.dump(),
+                   &out);
     return out;
   }
   Outbox Ack(const Outgoing& delivery, const std::string& payload = "+ACK") {
@@ -173,8 +174,9 @@ TEST_F(JetStreamTest, DuplicateWindow) {
   EXPECT_EQ(State("D")["messages"], 1);
   Tick(61'000);
   EXPECT_EQ(Publish("d", "x", headers)["seq"], 2);
-  EXPECT_EQ(Publish("d", "y", "NATS/1.0\r\nNats-Expected-Last-Sequence: 1\r\n\r\n")["error"]["err_code"],
-            10071);
+  EXPECT_EQ(
+      Publish("d", "y", "NATS/1.0\r\nNats-Expected-Last-Sequence: 1\r\n\r\n")["error"]["err_code"],
+      10071);
 }
 
 TEST_F(JetStreamTest, PullFetchAckAndAckFloor) {
@@ -260,12 +262,14 @@ TEST_F(JetStreamTest, WorkQueueRemovesOnAck) {
   Publish("jobs.a", "1");
   Publish("jobs.b", "2");
   CreatePull("WQ", "w");
-  Json second = Api("CONSUMER.CREATE.WQ.v", {{"stream_name", "WQ"},
-                                             {"config", {{"durable_name", "v"}, {"ack_policy", "explicit"}}}});
+  Json second =
+      Api("CONSUMER.CREATE.WQ.v",
+          {{"stream_name", "WQ"}, {"config", {{"durable_name", "v"}, {"ack_policy", "explicit"}}}});
   EXPECT_EQ(second["error"]["err_code"], 10099);
-  Json none_ack = Api("CONSUMER.CREATE.WQ.n",
-                      {{"stream_name", "WQ"},
-                       {"config", {{"durable_name", "n"}, {"ack_policy", "none"}, {"filter_subject", "x.y"}}}});
+  Json none_ack =
+      Api("CONSUMER.CREATE.WQ.n",
+          {{"stream_name", "WQ"},
+           {"config", {{"durable_name", "n"}, {"ack_policy", "none"}, {"filter_subject", "x.y"}}}});
   EXPECT_EQ(none_ack["error"]["err_code"], 10093);
   Outbox got = Pull("S", "w", {{"batch", 1}});
   got = Pull("WQ", "w", {{"batch", 2}});
@@ -298,10 +302,12 @@ TEST_F(JetStreamTest, PushConsumerDeliversWithInterest) {
   Publish("p.1", "a");
   Publish("p.2", "b");
   gone_.insert("deliver.here");
-  Json info = Api("CONSUMER.CREATE.P.push",
-                  {{"stream_name", "P"},
-                   {"config", {{"durable_name", "push"}, {"deliver_subject", "deliver.here"},
-                               {"ack_policy", "none"}, {"deliver_policy", "last"}}}});
+  Json info = Api("CONSUMER.CREATE.P.push", {{"stream_name", "P"},
+                                             {"config",
+                                              {{"durable_name", "push"},
+                                               {"deliver_subject", "deliver.here"},
+                                               {"ack_policy", "none"},
+                                               {"deliver_policy", "last"}}}});
   ASSERT_FALSE(info.contains("error")) << info.dump();
   EXPECT_THAT(Tick(10), SizeIs(0));
   gone_.clear();

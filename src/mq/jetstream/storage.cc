@@ -10,7 +10,8 @@ namespace aio::mq::jetstream {
 namespace {
 
 void AppendBe64(std::string& out, uint64_t v) {
-  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>((v >> shift) & 0xff));
+  for (int shift = 56; shift >= 0; shift -= 8)
+    out.push_back(static_cast<char>((v >> shift) & 0xff));
 }
 
 uint64_t ReadBe64(std::string_view in) {
@@ -20,7 +21,8 @@ uint64_t ReadBe64(std::string_view in) {
 }
 
 void AppendBe32(std::string& out, uint32_t v) {
-  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>((v >> shift) & 0xff));
+  for (int shift = 24; shift >= 0; shift -= 8)
+    out.push_back(static_cast<char>((v >> shift) & 0xff));
 }
 
 uint32_t ReadBe32(std::string_view in) {

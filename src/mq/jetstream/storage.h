@@ -60,7 +60,8 @@ class Storage {
     void DeleteMsg(std::string_view stream, uint64_t seq);
     // Deletes sequences [from, to).
     void DeleteMsgs(std::string_view stream, uint64_t from, uint64_t to);
-    void PutConsumer(std::string_view stream, std::string_view consumer, const nlohmann::json& state);
+    void PutConsumer(std::string_view stream, std::string_view consumer,
+                     const nlohmann::json& state);
     void DeleteConsumer(std::string_view stream, std::string_view consumer);
     bool empty() const;
 

@@ -3,8 +3,8 @@
 // max_msg_size) with discard old/new, and the Nats-Msg-Id duplicate window. Retention by interest
 // and work queue is decided by the JetStream engine, which knows the consumers.
 //
-// Messages are kept in memory (and, for file storage, in Storage, by the engine). Thread-compatible:
-// the engine serializes calls under its lock.
+// Messages are kept in memory (and, for file storage, in Storage, by the engine).
+// Thread-compatible: the engine serializes calls under its lock.
 #pragma once
 
 #include <cstdint>
@@ -24,7 +24,8 @@ namespace aio::mq::jetstream {
 
 class Stream {
  public:
-  Stream(StreamConfig config, int64_t created_ns) : config_(std::move(config)), created_ns_(created_ns) {}
+  Stream(StreamConfig config, int64_t created_ns)
+      : config_(std::move(config)), created_ns_(created_ns) {}
 
   const StreamConfig& config() const { return config_; }
   void set_config(StreamConfig config) { config_ = std::move(config); }
@@ -41,8 +42,8 @@ class Stream {
   bool Captures(std::string_view subject) const;
 
   // Appends a message with the next sequence; limits are the caller's (Enforce*).
-  const StoredMsg& Append(std::string_view subject, std::string_view headers,
-                          std::string_view data, int64_t ts_ns);
+  const StoredMsg& Append(std::string_view subject, std::string_view headers, std::string_view data,
+                          int64_t ts_ns);
   // Restores a stored message (load): sequence and time as stored.
   void Restore(StoredMsg msg);
   // After load: sequences continue after `last_seq` even when the stream is empty.

@@ -57,8 +57,9 @@ absl::StatusOr<auth::Identity> CallGuard::Authorize(const ::grpc::ServerContextB
   absl::StatusOr<auth::Identity> who = Authenticate(call, method);
   if (!who.ok() || !auth_->enabled()) return who;
   if (absl::Status denied = auth_->CheckResource(*who, resource, name, action); !denied.ok()) {
-    auth_->AuditDenied(auth::Caller{.actor = who->user, .protocol = "grpc", .source = PeerHost(call)},
-                       method, denied);
+    auth_->AuditDenied(
+        auth::Caller{.actor = who->user, .protocol = "grpc", .source = PeerHost(call)}, method,
+        denied);
     return denied;
   }
   return who;
@@ -69,8 +70,9 @@ absl::StatusOr<auth::Identity> CallGuard::RequireAdmin(const ::grpc::ServerConte
   absl::StatusOr<auth::Identity> who = Authenticate(call, method);
   if (!who.ok() || !auth_->enabled()) return who;
   if (absl::Status denied = auth_->RequireAdmin(*who); !denied.ok()) {
-    auth_->AuditDenied(auth::Caller{.actor = who->user, .protocol = "grpc", .source = PeerHost(call)},
-                       method, denied);
+    auth_->AuditDenied(
+        auth::Caller{.actor = who->user, .protocol = "grpc", .source = PeerHost(call)}, method,
+        denied);
     return denied;
   }
   return who;

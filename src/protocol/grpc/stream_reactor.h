@@ -94,8 +94,7 @@ class StreamWriter : public Base, public OpenStream {
 };
 
 template <class Request, class Response>
-class StreamReactor
-    : public StreamWriter<::grpc::ServerBidiReactor<Request, Response>, Response> {
+class StreamReactor : public StreamWriter<::grpc::ServerBidiReactor<Request, Response>, Response> {
  protected:
   // Registers with `registry`; a server that is stopping gets the stream ended at once.
   explicit StreamReactor(StreamRegistry* registry)

@@ -19,9 +19,8 @@ void MqApi::Register(net::HttpRouter& router) {
   router.Add("GET", "/api/mq/streams", [this](const net::HttpRequest&) { return Streams(); });
   router.Add("GET", "/api/mq/streams/:name",
              [this](const net::HttpRequest& request) { return Stream(request.Param("name")); });
-  router.Add("GET", "/api/mq/streams/:name/consumers", [this](const net::HttpRequest& request) {
-    return Consumers(request.Param("name"));
-  });
+  router.Add("GET", "/api/mq/streams/:name/consumers",
+             [this](const net::HttpRequest& request) { return Consumers(request.Param("name")); });
 }
 
 void MqApi::WriteMetrics(MetricsWriter& writer) const {
@@ -55,9 +54,11 @@ void MqApi::WriteMetrics(MetricsWriter& writer) const {
   writer.Gauge("aio_mq_streams", "JetStream streams.", static_cast<double>(streams.size()));
   writer.Family("aio_mq_stream_messages", "gauge", "Messages stored in a stream.");
   for (const auto& st : streams) {
-    writer.Sample("aio_mq_stream_messages", {{"stream", st.name}}, static_cast<double>(st.messages));
+    writer.Sample("aio_mq_stream_messages", {{"stream", st.name}},
+                  static_cast<double>(st.messages));
   }
-  writer.Family("aio_mq_stream_bytes", "gauge", "Bytes stored in a stream (nats-server accounting).");
+  writer.Family("aio_mq_stream_bytes", "gauge",
+                "Bytes stored in a stream (nats-server accounting).");
   for (const auto& st : streams) {
     writer.Sample("aio_mq_stream_bytes", {{"stream", st.name}}, static_cast<double>(st.bytes));
   }

@@ -92,8 +92,8 @@ class JetStreamTest : public ::testing::Test {
     po.MsgId = msg_id;
     jsPubAck* ack = nullptr;
     jsErrCode err = static_cast<jsErrCode>(0);
-    const natsStatus s = js_Publish(&ack, js_.get(), subject, data.data(),
-                                    static_cast<int>(data.size()), &po, &err);
+    const natsStatus s =
+        js_Publish(&ack, js_.get(), subject, data.data(), static_cast<int>(data.size()), &po, &err);
     if (s != NATS_OK) {
       ADD_FAILURE() << "publish " << subject << ": " << natsStatus_GetText(s) << " " << err;
       return 0;
