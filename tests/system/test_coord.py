@@ -6,12 +6,10 @@ the HTTP lock with try-lock timeout, and two OS processes allocating sequence se
 concurrently over HTTP without ever overlapping."""
 
 import json
-import os
 import queue
 import signal
 import subprocess
 import sys
-import tempfile
 import textwrap
 import threading
 import time
@@ -21,21 +19,16 @@ import urllib.request
 
 import grpc
 
-from aio_harness import REPO_ROOT, ServerTestCase, aio_only
+from aio_harness import ServerTestCase, aio_only, generated_pb2
 
 pb = {}  # generated modules by name: lock_pb2, id_pb2, v3lock_pb2, v3election_pb2
 
 
 def setUpModule():
-    out = tempfile.mkdtemp(prefix="aio-proto-")
-    protos = ["aio/v1/lock.proto", "aio/v1/id.proto", "etcd/kv.proto", "etcd/rpc.proto",
-              "etcd/v3lock.proto", "etcd/v3election.proto"]
-    subprocess.run(["protoc", f"--proto_path={os.path.join(REPO_ROOT, 'proto')}",
-                    f"--python_out={out}"] + protos, check=True)
-    sys.path.insert(0, out)
-    from aio.v1 import id_pb2, lock_pb2  # noqa: E402 (generated above)
-    from etcd import v3election_pb2, v3lock_pb2  # noqa: E402
-    pb.update(lock=lock_pb2, id=id_pb2, v3lock=v3lock_pb2, v3election=v3election_pb2)
+    lock, id_, _, _, v3lock, v3election = generated_pb2(
+        "aio/v1/lock.proto", "aio/v1/id.proto", "etcd/kv.proto", "etcd/rpc.proto",
+        "etcd/v3lock.proto", "etcd/v3election.proto")
+    pb.update(lock=lock, id=id_, v3lock=v3lock, v3election=v3election)
 
 
 def unary(channel, path, request, response_type, timeout=10):
