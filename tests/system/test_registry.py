@@ -3,6 +3,7 @@ each error), and aio.v1.RegistryService over gRPC: a HeartbeatStream that goes s
 instance to go offline after the TTL and a renewal brings it back; Watch delivers register,
 offline and deregister."""
 
+import datetime
 import queue
 import re
 import threading
@@ -15,6 +16,11 @@ from aio_harness import ServerTestCase, aio_only, generated_pb2
 ADMIN_PASSWORD = "admin-pw-registry"
 TTL_S = 2
 RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
+
+
+def parse_time(text):
+    """An RFC 3339 "Z" timestamp as Go writes it (trailing fraction zeros trimmed)."""
+    return datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def registry_pb2():
@@ -66,7 +72,8 @@ class RegistryHttpTest(ServerTestCase):
         time.sleep(0.01)
         self.assertEqual(self.ok(path + "/renew", "PUT"), "服务续约成功")
         renewed = self.ok(path)
-        self.assertGreater(renewed["last_renew_time"], inst["last_renew_time"])
+        self.assertGreater(parse_time(renewed["last_renew_time"]),
+                           parse_time(inst["last_renew_time"]))
         self.assertEqual(renewed["register_time"], inst["register_time"])
         health = self.ok(path + "/health")
         self.assertEqual({k: health[k] for k in ("service_id", "service_name", "status", "healthy")},
