@@ -5,6 +5,7 @@ import json
 import os
 import re
 import signal
+import socket
 import time
 import unittest
 
@@ -143,9 +144,13 @@ class LifecycleTest(ServerTestCase):
         (override,) = free_ports(1)
         server.env["AIO_STORE_ETCD_COMPAT_PORT"] = str(override)
         server.etcd_port = override
-        server.start()
-        self.assertEqual(server.etcdctl_ok("put", "/env/k", "v"), "OK\n")
-        self.assertFalse(port_accepts(configured), "the configured port is still served")
+        # Hold the configured port (bound, not listening) so no parallel test takes it: an aio
+        # that ignored the override would fail to bind it and not start.
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as held:
+            held.bind(("127.0.0.1", configured))
+            server.start()
+            self.assertEqual(server.etcdctl_ok("put", "/env/k", "v"), "OK\n")
+            self.assertFalse(port_accepts(configured), "the configured port is served")
 
     def test_logger_file(self):
         server = self.start_server(start=False)
