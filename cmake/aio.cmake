@@ -26,3 +26,24 @@ function(aio_cxx_test name)
   add_test(NAME ${name} COMMAND ${name})
   set_tests_properties(${name} PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT 300)
 endfunction()
+
+# aio_fuzzer(NAME SRCS fuzz.cc parser.cc): a libFuzzer target (`ninja NAME`, not built by default),
+# defined only where the compiler supports -fsanitize=fuzzer (clang; g++ does not).
+include(CheckCXXSourceCompiles)
+set(CMAKE_REQUIRED_FLAGS "-fsanitize=fuzzer")
+check_cxx_source_compiles(
+  "#include <cstdint>
+   #include <cstddef>
+   extern \"C\" int LLVMFuzzerTestOneInput(const uint8_t*, size_t) { return 0; }"
+  AIO_HAVE_LIBFUZZER)
+unset(CMAKE_REQUIRED_FLAGS)
+function(aio_fuzzer name)
+  cmake_parse_arguments(ARG "" "" "SRCS" ${ARGN})
+  if(NOT AIO_HAVE_LIBFUZZER)
+    return()
+  endif()
+  add_executable(${name} EXCLUDE_FROM_ALL ${ARG_SRCS})
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/src)
+  target_compile_options(${name} PRIVATE -fsanitize=fuzzer,address)
+  target_link_options(${name} PRIVATE -fsanitize=fuzzer,address)
+endfunction()
