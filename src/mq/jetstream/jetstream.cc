@@ -18,6 +18,10 @@ constexpr std::string_view kApiPrefix = "$JS.API.";
 constexpr std::string_view kTypePrefix = "io.nats.jetstream.api.v1.";
 constexpr int64_t kNamesLimit = 1024;
 constexpr int64_t kListLimit = 256;
+// File streams hold the headers and data of their newest messages only (what tail consumers are
+// delivered next); older ones are read back from Storage. The newest this many, within this size.
+constexpr uint64_t kBodyCacheMsgs = 1024;
+constexpr int64_t kBodyCacheBytes = 8 << 20;
 
 // Status messages of pull requests, as nats-server sends them (server/consumer.go).
 constexpr std::string_view kStatusNoMessages = "NATS/1.0 404 No Messages\r\n\r\n";
@@ -33,6 +37,18 @@ Json ErrorJson(const ApiError& e) {
 Json Typed(std::string_view type, Json body) {
   body["type"] = std::string(kTypePrefix) + std::string(type);
   return body;
+}
+
+// A pub ack, {"stream":"S","seq":n[,"duplicate":true]} (nats-server's PubAck), without a JSON
+// tree: this is built for every acknowledged publish.
+std::string PubAckJson(const std::string& stream, uint64_t seq, bool duplicate) {
+  const std::string_view dup = duplicate ? R"(,"duplicate":true)" : "";
+  // Stream names may hold '"' and control characters (IsValidName): those take JSON escaping.
+  const bool plain = std::none_of(stream.begin(), stream.end(), [](char c) {
+    return c == '"' || static_cast<unsigned char>(c) < 0x20;
+  });
+  if (plain) return fmt::format(R"({{"stream":"{}","seq":{}{}}})", stream, seq, dup);
+  return fmt::format(R"({{"stream":{},"seq":{}{}}})", Json(stream).dump(), seq, dup);
 }
 
 std::string StatusHeaders(int code, std::string_view text) {
@@ -152,6 +168,7 @@ absl::Status JetStream::Load() {
           stream.RememberMsgId(id, msg.seq, msg.ts_ns);
         }
         stream.Restore(std::move(msg));
+        stream.DropBodies(kBodyCacheMsgs, kBodyCacheBytes);
       }
     }
     for (const Json& c : s.consumers) {
@@ -480,11 +497,13 @@ Json JetStream::MsgGet(std::string_view name, const Json& body) {
     found = &it->second;
   }
   if (found == nullptr) return ErrorJson(NoMessageFound());
-  Json message = {{"subject", found->subject},
-                  {"seq", found->seq},
-                  {"data", absl::Base64Escape(found->data)},
-                  {"time", FormatTime(found->ts_ns)}};
-  if (!found->headers.empty()) message["hdrs"] = absl::Base64Escape(found->headers);
+  absl::StatusOr<StoredMsg> msg = WithBody(stream, *found);
+  if (!msg.ok()) return ErrorJson(StorageFailed(msg.status().ToString()));
+  Json message = {{"subject", msg->subject},
+                  {"seq", msg->seq},
+                  {"data", absl::Base64Escape(msg->data)},
+                  {"time", FormatTime(msg->ts_ns)}};
+  if (!msg->headers.empty()) message["hdrs"] = absl::Base64Escape(msg->headers);
   return {{"message", std::move(message)}};
 }
 
@@ -684,80 +703,116 @@ void JetStream::PullNext(std::string_view stream_name, std::string_view consumer
 
 // ---- publishing, delivery, acks ----
 
-void JetStream::HandlePublish(std::string_view subject, std::string_view reply,
-                              std::string_view headers, std::string_view payload, Outbox* out) {
+void JetStream::HandlePublishes(std::vector<CapturedMsg>& msgs, Outbox* out) {
+  struct Result {
+    StreamEntry* entry;  // null: no stream captures the subject any more
+    std::variant<PubAck, ApiError> ack;
+  };
+  std::vector<Result> results;
+  results.reserve(msgs.size());
   absl::MutexLock lock(&mu_);
-  for (auto& [name, entry] : streams_) {
-    if (!entry.stream->Captures(subject)) continue;
-    Json ack = Store(entry, subject, headers, payload, out);
-    if (!reply.empty() && !entry.stream->config().no_ack) {
-      out->push_back({std::string(reply), "", "", "", ack.dump()});
+  std::vector<StreamEntry*> stored;  // streams that got a message, once each
+  for (CapturedMsg& msg : msgs) {
+    StreamEntry* entry = CapturingStream(msg.subject);
+    if (entry == nullptr) {
+      results.push_back({nullptr, PubAck{}});
+      continue;
     }
-    return;
+    results.push_back({entry, Store(*entry, msg)});
+    if (std::holds_alternative<PubAck>(results.back().ack) &&
+        std::find(stored.begin(), stored.end(), entry) == stored.end()) {
+      stored.push_back(entry);
+    }
+  }
+  if (absl::Status s = Commit(); !s.ok()) {
+    for (Result& r : results) {
+      auto* ack = std::get_if<PubAck>(&r.ack);
+      if (r.entry == nullptr || ack == nullptr) continue;
+      if (!ack->duplicate) r.entry->stream->Remove(ack->seq);
+      r.ack = StreamStoreFailed(s.ToString());
+    }
+  } else {
+    for (StreamEntry* entry : stored) {
+      Deliver(*entry, out);
+      if (entry->stream->config().storage == StorageType::kFile) {
+        entry->stream->DropBodies(kBodyCacheMsgs, kBodyCacheBytes);
+      }
+    }
+  }
+  for (size_t i = 0; i < msgs.size(); ++i) {
+    const Result& r = results[i];
+    if (r.entry == nullptr || msgs[i].reply.empty() || r.entry->stream->config().no_ack) continue;
+    std::string payload;
+    if (const auto* ack = std::get_if<PubAck>(&r.ack)) {
+      payload = PubAckJson(r.entry->stream->config().name, ack->seq, ack->duplicate);
+    } else {
+      payload = ErrorJson(std::get<ApiError>(r.ack)).dump();
+    }
+    out->push_back({std::move(msgs[i].reply), "", "", "", std::move(payload)});
   }
 }
 
-Json JetStream::Store(StreamEntry& entry, std::string_view subject, std::string_view headers,
-                      std::string_view payload, Outbox* out) {
+JetStream::StreamEntry* JetStream::CapturingStream(std::string_view subject) {
+  for (auto& [name, entry] : streams_) {
+    if (entry.stream->Captures(subject)) return &entry;
+  }
+  return nullptr;
+}
+
+std::variant<JetStream::PubAck, ApiError> JetStream::Store(StreamEntry& entry, CapturedMsg& msg) {
   Stream& stream = *entry.stream;
   const StreamConfig& cfg = stream.config();
-  if (cfg.sealed) return ErrorJson({400, 10109, "invalid operation on sealed stream"});
-  const int64_t size = static_cast<int64_t>(headers.size() + payload.size());
-  if (cfg.max_msg_size > 0 && size > cfg.max_msg_size) return ErrorJson(MessageTooBig());
+  if (cfg.sealed) return ApiError{400, 10109, "invalid operation on sealed stream"};
+  const std::string_view subject = msg.subject;
+  const std::string_view headers = msg.headers;
+  const int64_t size = static_cast<int64_t>(headers.size() + msg.payload.size());
+  if (cfg.max_msg_size > 0 && size > cfg.max_msg_size) return MessageTooBig();
   std::string msg_id;
   if (!headers.empty()) {
     const std::string_view expected_stream = HeaderValue(headers, "Nats-Expected-Stream");
-    if (!expected_stream.empty() && expected_stream != cfg.name) {
-      return ErrorJson(StreamNotMatch());
-    }
+    if (!expected_stream.empty() && expected_stream != cfg.name) return StreamNotMatch();
     uint64_t expected = 0;
     const std::string_view last_seq = HeaderValue(headers, "Nats-Expected-Last-Sequence");
     if (!last_seq.empty() && (!ParseUint(last_seq, &expected) || expected != stream.last_seq())) {
-      return ErrorJson(WrongLastSequence(stream.last_seq()));
+      return WrongLastSequence(stream.last_seq());
     }
     const std::string_view last_subject_seq =
         HeaderValue(headers, "Nats-Expected-Last-Subject-Sequence");
     if (!last_subject_seq.empty()) {
       const uint64_t actual = stream.LastSeqOf(subject);
       if (!ParseUint(last_subject_seq, &expected) || expected != actual) {
-        return ErrorJson(WrongLastSequence(actual));
+        return WrongLastSequence(actual);
       }
     }
     const std::string_view last_id = HeaderValue(headers, "Nats-Expected-Last-Msg-Id");
     if (!last_id.empty() && last_id != stream.last_msg_id()) {
-      return ErrorJson(WrongLastMsgId(stream.last_msg_id()));
+      return WrongLastMsgId(stream.last_msg_id());
     }
     msg_id = std::string(HeaderValue(headers, "Nats-Msg-Id"));
   }
   const int64_t now_ns = WallNowNs();
   if (!msg_id.empty()) {
     if (std::optional<uint64_t> seq = stream.FindDuplicate(msg_id, now_ns)) {
-      return {{"stream", cfg.name}, {"seq", *seq}, {"duplicate", true}};
+      return PubAck{*seq, true};
     }
   }
   const int64_t stored_size = size + static_cast<int64_t>(subject.size()) + 16;
-  if (std::optional<ApiError> error = stream.CheckDiscardNew(stored_size)) {
-    return ErrorJson(*error);
-  }
-  const StoredMsg& msg = stream.Append(subject, headers, payload, now_ns);
-  const uint64_t seq = msg.seq;
-  if (cfg.storage == StorageType::kFile) batch_.PutMsg(cfg.name, msg);
+  if (std::optional<ApiError> error = stream.CheckDiscardNew(stored_size)) return *error;
+  const StoredMsg& stored =
+      stream.Append(std::move(msg.subject), std::move(msg.headers), std::move(msg.payload), now_ns);
+  const uint64_t seq = stored.seq;
+  if (cfg.storage == StorageType::kFile) batch_.PutMsg(cfg.name, stored);
   if (!msg_id.empty()) stream.RememberMsgId(msg_id, seq, now_ns);
-  std::vector<uint64_t> drop = stream.OverLimits(now_ns, subject);
+  std::vector<uint64_t> drop = stream.OverLimits(now_ns, stored.subject);
   if (cfg.retention == Retention::kInterest) {
     bool interest = false;
     for (const auto& [name, consumer] : entry.consumers) {
-      interest = interest || consumer->Matches(subject);
+      interest = interest || consumer->Matches(stored.subject);
     }
     if (!interest) drop.push_back(seq);  // nobody to deliver to: not retained
   }
-  RemoveMsgs(entry, drop);
-  if (absl::Status s = Commit(); !s.ok()) {
-    stream.Remove(seq);
-    return ErrorJson(StreamStoreFailed(s.ToString()));
-  }
-  Deliver(entry, out);
-  return {{"stream", cfg.name}, {"seq", seq}};
+  RemoveMsgs(entry, drop);  // `stored` may be gone from here on
+  return PubAck{seq, false};
 }
 
 void JetStream::RemoveMsgs(StreamEntry& entry, const std::vector<uint64_t>& seqs) {
@@ -800,22 +855,31 @@ void JetStream::Deliver(StreamEntry& entry, Outbox* out) {
 
 void JetStream::AppendDelivery(const StreamEntry& entry, const Consumer& consumer,
                                const Delivery& d, const std::string& to, Outbox* out) {
-  const StoredMsg& msg = entry.stream->msgs().at(d.stream_seq);
+  absl::StatusOr<StoredMsg> msg = WithBody(*entry.stream, entry.stream->msgs().at(d.stream_seq));
+  if (!msg.ok()) {  // not sent: redelivered after ack_wait
+    base::GetLogger("mq")->error("jetstream deliver: {}", msg.status().ToString());
+    return;
+  }
   Outgoing o;
   o.route = to;
-  o.subject = msg.subject;
+  o.subject = std::move(msg->subject);
   o.reply =
       fmt::format("$JS.ACK.{}.{}.{}.{}.{}.{}.{}", entry.stream->config().name, consumer.name(),
-                  d.count, d.stream_seq, d.consumer_seq, msg.ts_ns, d.pending);
+                  d.count, d.stream_seq, d.consumer_seq, msg->ts_ns, d.pending);
   if (consumer.config().headers_only) {
-    const std::string base = msg.headers.empty() ? "NATS/1.0\r\n\r\n" : msg.headers;
-    o.headers =
-        base.substr(0, base.size() - 2) + fmt::format("Nats-Msg-Size: {}\r\n\r\n", msg.data.size());
+    const std::string base = msg->headers.empty() ? "NATS/1.0\r\n\r\n" : msg->headers;
+    o.headers = base.substr(0, base.size() - 2) +
+                fmt::format("Nats-Msg-Size: {}\r\n\r\n", msg->data.size());
   } else {
-    o.headers = msg.headers;
-    o.payload = msg.data;
+    o.headers = std::move(msg->headers);
+    o.payload = std::move(msg->data);
   }
   out->push_back(std::move(o));
+}
+
+absl::StatusOr<StoredMsg> JetStream::WithBody(const Stream& stream, const StoredMsg& msg) const {
+  if (msg.has_body()) return msg;
+  return storage_->ReadMsg(stream.config().name, msg.seq);
 }
 
 void JetStream::DeliverConsumer(StreamEntry& entry, Consumer& consumer, Outbox* out) {

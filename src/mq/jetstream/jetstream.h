@@ -23,6 +23,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -48,6 +49,15 @@ struct Outgoing {
   std::string payload;
 };
 using Outbox = std::vector<Outgoing>;
+
+// A message published on a subject some stream captures, owned: the service queues these until
+// its next group commit (HandlePublishes).
+struct CapturedMsg {
+  std::string subject;
+  std::string reply;    // where the pub ack goes; "" = none
+  std::string headers;  // "" = none
+  std::string payload;
+};
 
 struct JetStreamOptions {
   std::string store_dir;     // RocksDB directory (created)
@@ -84,9 +94,12 @@ class JetStream {
   // A request on `$JS.API.<...>`; the response goes to `reply` (no reply: nothing is answered).
   void HandleApi(std::string_view subject, std::string_view reply, std::string_view payload,
                  Outbox* out);
-  // A message published on a subject some stream captures; the pub ack goes to `reply`.
-  void HandlePublish(std::string_view subject, std::string_view reply, std::string_view headers,
-                     std::string_view payload, Outbox* out);
+  // Messages published on subjects some stream captures, in arrival order (a message no stream
+  // captures any more is dropped). They are stored with one storage write (group commit: one WAL
+  // append for the whole batch) and only then acknowledged, each to its reply:
+  // {"stream":"S","seq":n[,"duplicate":true]}, or {"error":{...}} when the message was rejected
+  // or the write failed (then no message of the batch is kept). Moves the messages' contents.
+  void HandlePublishes(std::vector<CapturedMsg>& msgs, Outbox* out);
   // A message on `$JS.ACK.>`; with a reply (AckSync) an empty message confirms it.
   void HandleAck(std::string_view subject, std::string_view reply, std::string_view payload,
                  Outbox* out);
@@ -140,9 +153,16 @@ class JetStream {
                 std::string_view reply, Outbox* out) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   StreamEntry* FindStream(std::string_view name) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Stores a captured message; the ack (or error) JSON.
-  Json Store(StreamEntry& entry, std::string_view subject, std::string_view headers,
-             std::string_view payload, Outbox* out) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The stream capturing `subject`, or null.
+  StreamEntry* CapturingStream(std::string_view subject) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  struct PubAck {
+    uint64_t seq = 0;
+    bool duplicate = false;
+  };
+  // Adds a captured message to the stream and the pending batch (not yet written); moves its
+  // subject, headers and payload.
+  std::variant<PubAck, ApiError> Store(StreamEntry& entry, CapturedMsg& msg)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Removes messages (limits, retention, purge, delete) from memory, storage and consumers.
   void RemoveMsgs(StreamEntry& entry, const std::vector<uint64_t>& seqs)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -153,6 +173,11 @@ class JetStream {
   void Deliver(StreamEntry& entry, Outbox* out) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void DeliverConsumer(StreamEntry& entry, Consumer& consumer, Outbox* out)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // `msg` with its headers and data: a copy, or read back from Storage (Stream::DropBodies).
+  absl::StatusOr<StoredMsg> WithBody(const Stream& stream, const StoredMsg& msg) const
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // Adds a delivery of `d` to `out` (nothing when its message cannot be read back: logged, and
+  // it is redelivered after ack_wait).
   void AppendDelivery(const StreamEntry& entry, const Consumer& consumer, const Delivery& d,
                       const std::string& to, Outbox* out) ABSL_SHARED_LOCKS_REQUIRED(mu_);
   void ExpirePulls(Consumer& consumer, Outbox* out) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

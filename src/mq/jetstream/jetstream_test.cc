@@ -50,7 +50,9 @@ class JetStreamTest : public ::testing::Test {
   Json Publish(const std::string& subject, const std::string& data,
                const std::string& headers = "") {
     Outbox out;
-    js_->HandlePublish(subject, "ack", headers, data, &out);
+    std::vector<CapturedMsg> msgs{
+        {.subject = subject, .reply = "ack", .headers = headers, .payload = data}};
+    js_->HandlePublishes(msgs, &out);
     for (const Outgoing& o : out) {
       if (o.subject == "ack") return Json::parse(o.payload);
     }
@@ -349,6 +351,78 @@ TEST_F(JetStreamTest, PurgeWithFilterAndKeep) {
   EXPECT_EQ(Api("STREAM.PURGE.S")["purged"], 2);
   EXPECT_EQ(State("S")["first_seq"], 6);
   EXPECT_EQ(Publish("s.a", "a")["seq"], 6);
+}
+
+// A group commit: a batch is stored with one write, each message acked in order as if published
+// one by one (later messages see the earlier ones), and nothing is acked that is not stored.
+TEST_F(JetStreamTest, BatchOfPublishesStoredTogetherAndAckedInOrder) {
+  Api("STREAM.CREATE.S", {{"name", "S"}, {"subjects", {"s.*"}}});
+  Api("STREAM.CREATE.Q\"X", {{"name", "Q\"X"}, {"subjects", {"q"}}});
+  const std::string id = "NATS/1.0\r\nNats-Msg-Id: one\r\n\r\n";
+  std::vector<CapturedMsg> msgs{
+      {.subject = "s.a", .reply = "r1", .headers = id, .payload = "a"},
+      {.subject = "s.b", .reply = "", .payload = "b"},  // no reply: stored, not acked
+      {.subject = "s.a", .reply = "r3", .headers = id, .payload = "dup"},
+      {.subject = "s.a",
+       .reply = "r4",
+       .headers = "NATS/1.0\r\nNats-Expected-Last-Sequence: 2\r\n\r\n",
+       .payload = "c"},
+      {.subject = "s.a",
+       .reply = "r5",
+       .headers = "NATS/1.0\r\nNats-Expected-Last-Sequence: 2\r\n\r\n",
+       .payload = "late"},
+      {.subject = "q", .reply = "r6", .payload = "quoted"},
+      {.subject = "nobody", .reply = "r7", .payload = "dropped"},
+  };
+  Outbox out;
+  js_->HandlePublishes(msgs, &out);
+  std::vector<std::pair<std::string, std::string>> acks;
+  for (const Outgoing& o : out) acks.emplace_back(o.subject, o.payload);
+  using P = std::pair<std::string, std::string>;
+  EXPECT_THAT(acks, testing::ElementsAre(
+                        P{"r1", R"({"stream":"S","seq":1})"},
+                        P{"r3", R"({"stream":"S","seq":1,"duplicate":true})"},
+                        P{"r4", R"({"stream":"S","seq":3})"},
+                        P{"r5", R"({"error":{"code":400,"description":"wrong last sequence: 3",)"
+                                R"("err_code":10071}})"},
+                        P{"r6", R"({"stream":"Q\"X","seq":1})"}));
+  EXPECT_EQ(State("S")["messages"], 3);
+  Open();  // what was acked was written
+  EXPECT_EQ(State("S")["last_seq"], 3);
+  EXPECT_EQ(Api("STREAM.MSG.GET.S", {{"seq", 3}})["message"]["data"], "Yw==");  // base64("c")
+  EXPECT_EQ(State("Q\"X")["messages"], 1);
+}
+
+// File streams hold only their newest messages' headers and data in memory; older ones are read
+// back from storage for deliveries and MSG.GET, and the accounting is unchanged.
+TEST_F(JetStreamTest, OldMessagesAreReadBackFromStorage) {
+  Api("STREAM.CREATE.S", {{"name", "S"}, {"subjects", {"s"}}});
+  const std::string headers = "NATS/1.0\r\nk: v\r\n\r\n";
+  std::vector<CapturedMsg> msgs;
+  int64_t bytes = 0;
+  for (int i = 1; i <= 3000; ++i) {
+    msgs.push_back(
+        {.subject = "s", .headers = i == 1 ? headers : "", .payload = "m" + std::to_string(i)});
+    bytes += static_cast<int64_t>(1 + msgs.back().headers.size() + msgs.back().payload.size() + 16);
+  }
+  Outbox out;
+  js_->HandlePublishes(msgs, &out);
+  EXPECT_EQ(State("S")["bytes"], bytes);
+  Json got = Api("STREAM.MSG.GET.S", {{"seq", 1}})["message"];
+  EXPECT_EQ(got["data"], "bTE=");  // base64("m1")
+  EXPECT_EQ(got["hdrs"], "TkFUUy8xLjANCms6IHYNCg0K");
+  CreatePull("S", "d");
+  Outbox first = Pull("S", "d", {{"batch", 2}});
+  ASSERT_THAT(first, SizeIs(2));
+  EXPECT_EQ(first[0].headers, headers);
+  EXPECT_EQ(first[0].payload, "m1");
+  EXPECT_EQ(first[1].payload, "m2");
+  Open();
+  EXPECT_EQ(State("S")["bytes"], bytes);
+  EXPECT_EQ(Api("STREAM.MSG.GET.S", {{"seq", 2}})["message"]["data"], "bTI=");
+  EXPECT_EQ(Api("STREAM.MSG.GET.S", {{"seq", 3000}})["message"]["data"], "bTMwMDA=");
+  EXPECT_EQ(Api("STREAM.PURGE.S", {{"keep", 1}})["purged"], 2999);
+  EXPECT_EQ(State("S")["bytes"], 1 + 5 + 16);
 }
 
 TEST_F(JetStreamTest, StateSurvivesReopen) {

@@ -8,10 +8,11 @@ class JetStreamService::Endpoint : public Subscriber {
  public:
   Endpoint(JetStreamService* service, Kind kind) : service_(service), kind_(kind) {}
   bool Deliver(const Subscription&, const Message& msg) override {
+    if (kind_ == Kind::kStream) return service_->Enqueue(msg);
     service_->OnMessage(kind_, msg);
     return false;  // handled synchronously: nothing to wake
   }
-  void Wake() override {}
+  void Wake() override { service_->FlushPublishes(); }
 
  private:
   JetStreamService* const service_;
@@ -57,24 +58,45 @@ void JetStreamService::Stop() {
     api_subs_.clear();
     stream_subs_.clear();
   }
+  FlushPublishes();
   if (absl::Status s = engine_->Sync(); !s.ok()) {
     base::GetLogger("mq")->error("jetstream sync at stop: {}", s.ToString());
   }
 }
 
-void JetStreamService::OnMessage(Kind kind, const Message& msg) {
+bool JetStreamService::Enqueue(const Message& msg) {
+  absl::MutexLock lock(&queue_mu_);
+  queue_.push_back({.subject = std::string(msg.subject),
+                    .reply = std::string(msg.reply),
+                    .headers = std::string(msg.headers),
+                    .payload = std::string(msg.payload)});
+  return queue_.size() == 1;
+}
+
+void JetStreamService::FlushPublishes() {
   Outbox out;
-  switch (kind) {
-    case Kind::kApi:
-      engine_->HandleApi(msg.subject, msg.reply, msg.payload, &out);
-      if (msg.subject.starts_with("$JS.API.STREAM.")) SyncStreamSubscriptions();
-      break;
-    case Kind::kAck:
-      engine_->HandleAck(msg.subject, msg.reply, msg.payload, &out);
-      break;
-    case Kind::kStream:
-      engine_->HandlePublish(msg.subject, msg.reply, msg.headers, msg.payload, &out);
-      break;
+  {
+    absl::MutexLock flush(&flush_mu_);
+    std::vector<CapturedMsg> batch;
+    {
+      absl::MutexLock lock(&queue_mu_);
+      batch.swap(queue_);
+    }
+    if (batch.empty()) return;
+    engine_->HandlePublishes(batch, &out);
+  }
+  // Outside flush_mu_: an ack routed back to a stream subject re-enters Enqueue/FlushPublishes.
+  Publish(out);
+}
+
+void JetStreamService::OnMessage(Kind kind, const Message& msg) {
+  FlushPublishes();  // this publisher's earlier publishes come first
+  Outbox out;
+  if (kind == Kind::kApi) {
+    engine_->HandleApi(msg.subject, msg.reply, msg.payload, &out);
+    if (msg.subject.starts_with("$JS.API.STREAM.")) SyncStreamSubscriptions();
+  } else {
+    engine_->HandleAck(msg.subject, msg.reply, msg.payload, &out);
   }
   Publish(out);
 }

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <map>
 
+#include "fmt/format.h"
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
 
@@ -55,18 +56,6 @@ std::string PrefixEnd(std::string prefix) {
 }
 
 // Record: ts_ns BE64 | subject len BE32 | subject | headers len BE32 | headers | data.
-std::string EncodeRecord(const StoredMsg& msg) {
-  std::string out;
-  out.reserve(16 + msg.subject.size() + msg.headers.size() + msg.data.size());
-  AppendBe64(out, static_cast<uint64_t>(msg.ts_ns));
-  AppendBe32(out, static_cast<uint32_t>(msg.subject.size()));
-  out.append(msg.subject);
-  AppendBe32(out, static_cast<uint32_t>(msg.headers.size()));
-  out.append(msg.headers);
-  out.append(msg.data);
-  return out;
-}
-
 bool DecodeRecord(std::string_view in, StoredMsg* msg) {
   if (in.size() < 12) return false;
   msg->ts_ns = static_cast<int64_t>(ReadBe64(in));
@@ -112,7 +101,16 @@ void Storage::Batch::PutWatermark(std::string_view stream, uint64_t first_seq, u
 }
 
 void Storage::Batch::PutMsg(std::string_view stream, const StoredMsg& msg) {
-  batch_->Put(MsgKey(stream, msg.seq), EncodeRecord(msg));
+  // The record goes in as parts: the payload is copied once, into the batch.
+  std::string head;
+  AppendBe64(head, static_cast<uint64_t>(msg.ts_ns));
+  AppendBe32(head, static_cast<uint32_t>(msg.subject.size()));
+  std::string headers_len;
+  AppendBe32(headers_len, static_cast<uint32_t>(msg.headers.size()));
+  const rocksdb::Slice value[] = {head, msg.subject, headers_len, msg.headers, msg.data};
+  const std::string key = MsgKey(stream, msg.seq);
+  const rocksdb::Slice key_slice(key);
+  batch_->Put(rocksdb::SliceParts(&key_slice, 1), rocksdb::SliceParts(value, 5));
 }
 
 void Storage::Batch::DeleteMsg(std::string_view stream, uint64_t seq) {
@@ -164,6 +162,19 @@ absl::Status Storage::Write(Batch& batch) {
 }
 
 absl::Status Storage::Sync() { return ToStatus(db_->SyncWAL(), "jetstream sync"); }
+
+absl::StatusOr<StoredMsg> Storage::ReadMsg(std::string_view stream, uint64_t seq) const {
+  std::string value;
+  const rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), MsgKey(stream, seq), &value);
+  if (s.IsNotFound()) {
+    return absl::NotFoundError(fmt::format("jetstream: no message {} in {}", seq, stream));
+  }
+  if (absl::Status status = ToStatus(s, "jetstream read"); !status.ok()) return status;
+  StoredMsg msg;
+  if (!DecodeRecord(value, &msg)) return absl::DataLossError("jetstream: corrupt message record");
+  msg.seq = seq;
+  return msg;
+}
 
 absl::StatusOr<std::vector<Storage::LoadedStream>> Storage::Load() {
   std::map<std::string, LoadedStream> streams;

@@ -7,7 +7,7 @@
 // Key schema (the one home of this on-disk format):
 //   s:<stream>                 stream meta JSON {"config":{...},"created":<ns>}
 //   w:<stream>                 watermark JSON {"first_seq":n,"last_seq":n} written on removals
-//   m:<stream>\0<seq BE64>     message record (EncodeRecord)
+//   m:<stream>\0<seq BE64>     message record (storage.cc: ts, subject, headers, data)
 //   c:<stream>\0<consumer>     consumer JSON {"config":{...},"created":<ns>,"state":{...}}
 // Stream and consumer names never hold '\0' (IsValidName), so prefixes do not collide.
 //
@@ -38,10 +38,16 @@ struct StoredMsg {
   std::string subject;
   std::string headers;  // raw "NATS/1.0\r\n...\r\n\r\n" block or ""
   std::string data;
+  // A file stream's message whose headers and data are no longer held in memory (only in
+  // Storage; Stream::DropBodies) keeps their total size here; -1 while they are held.
+  int64_t dropped_body_size = -1;
 
+  bool has_body() const { return dropped_body_size < 0; }
   // nats-server's accounting size of a message (memstore: subject + headers + data + 16).
   int64_t size() const {
-    return static_cast<int64_t>(subject.size() + headers.size() + data.size() + 16);
+    const int64_t body =
+        has_body() ? static_cast<int64_t>(headers.size() + data.size()) : dropped_body_size;
+    return static_cast<int64_t>(subject.size()) + body + 16;
   }
 };
 
@@ -84,6 +90,8 @@ class Storage {
   absl::Status Write(Batch& batch);
   // Fsyncs the WAL (the interval sync policy calls this periodically).
   absl::Status Sync();
+  // One stored message of `stream`; NotFound when there is none with `seq`.
+  absl::StatusOr<StoredMsg> ReadMsg(std::string_view stream, uint64_t seq) const;
   // Everything stored, by stream name; corrupt entries are an error naming the key.
   absl::StatusOr<std::vector<LoadedStream>> Load();
 

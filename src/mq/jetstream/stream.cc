@@ -44,16 +44,14 @@ bool Stream::Captures(std::string_view subject) const {
   return false;
 }
 
-const StoredMsg& Stream::Append(std::string_view subject, std::string_view headers,
-                                std::string_view data, int64_t ts_ns) {
-  StoredMsg msg;
-  msg.seq = last_seq_ + 1;
-  msg.ts_ns = ts_ns;
-  msg.subject.assign(subject);
-  msg.headers.assign(headers);
-  msg.data.assign(data);
-  const uint64_t seq = msg.seq;
-  Restore(std::move(msg));
+const StoredMsg& Stream::Append(std::string subject, std::string headers, std::string data,
+                                int64_t ts_ns) {
+  const uint64_t seq = last_seq_ + 1;
+  Restore({.seq = seq,
+           .ts_ns = ts_ns,
+           .subject = std::move(subject),
+           .headers = std::move(headers),
+           .data = std::move(data)});
   return msgs_.at(seq);
 }
 
@@ -61,6 +59,7 @@ void Stream::Restore(StoredMsg msg) {
   last_seq_ = std::max(last_seq_, msg.seq);
   last_ts_ns_ = std::max(last_ts_ns_, msg.ts_ns);
   bytes_ += msg.size();
+  if (msg.has_body()) body_bytes_ += static_cast<int64_t>(msg.headers.size() + msg.data.size());
   by_subject_[msg.subject].insert(msg.seq);
   const uint64_t seq = msg.seq;
   msgs_.emplace(seq, std::move(msg));
@@ -72,6 +71,9 @@ bool Stream::Remove(uint64_t seq) {
   auto it = msgs_.find(seq);
   if (it == msgs_.end()) return false;
   bytes_ -= it->second.size();
+  if (it->second.has_body()) {
+    body_bytes_ -= static_cast<int64_t>(it->second.headers.size() + it->second.data.size());
+  }
   auto subject = by_subject_.find(it->second.subject);
   if (subject != by_subject_.end()) {
     subject->second.erase(seq);
@@ -79,6 +81,19 @@ bool Stream::Remove(uint64_t seq) {
   }
   msgs_.erase(it);
   return true;
+}
+
+void Stream::DropBodies(uint64_t keep_msgs, int64_t keep_bytes) {
+  auto it = msgs_.lower_bound(body_floor_);
+  for (; it != msgs_.end(); ++it) {
+    if (it->first + keep_msgs > last_seq_ && body_bytes_ <= keep_bytes) break;
+    StoredMsg& msg = it->second;
+    msg.dropped_body_size = static_cast<int64_t>(msg.headers.size() + msg.data.size());
+    body_bytes_ -= msg.dropped_body_size;
+    std::string().swap(msg.headers);
+    std::string().swap(msg.data);
+  }
+  body_floor_ = it == msgs_.end() ? last_seq_ + 1 : it->first;
 }
 
 std::optional<ApiError> Stream::CheckDiscardNew(int64_t size) const {

@@ -3,7 +3,9 @@
 // max_msg_size) with discard old/new, and the Nats-Msg-Id duplicate window. Retention by interest
 // and work queue is decided by the JetStream engine, which knows the consumers.
 //
-// Messages are kept in memory (and, for file storage, in Storage, by the engine).
+// Messages are kept in memory: whole for memory storage; for file storage (stored in Storage by
+// the engine) only their index (sequence, time, subject, size) plus the headers and data of the
+// newest ones (DropBodies), the rest read back from Storage.
 // Thread-compatible: the engine serializes calls under its lock.
 #pragma once
 
@@ -42,13 +44,16 @@ class Stream {
   bool Captures(std::string_view subject) const;
 
   // Appends a message with the next sequence; limits are the caller's (Enforce*).
-  const StoredMsg& Append(std::string_view subject, std::string_view headers, std::string_view data,
+  const StoredMsg& Append(std::string subject, std::string headers, std::string data,
                           int64_t ts_ns);
   // Restores a stored message (load): sequence and time as stored.
   void Restore(StoredMsg msg);
   // After load: sequences continue after `last_seq` even when the stream is empty.
   void RestoreWatermark(uint64_t last_seq);
   bool Remove(uint64_t seq);
+  // Drops the headers and data of the oldest messages from memory until at most the newest
+  // `keep_msgs` sequences and `keep_bytes` bytes of them are held (amortized O(1) per message).
+  void DropBodies(uint64_t keep_msgs, int64_t keep_bytes);
 
   // Why a new message of `subject` and `size` bytes must be rejected under discard new
   // ("maximum messages exceeded", "maximum bytes exceeded"); nullopt = it fits.
@@ -75,6 +80,9 @@ class Stream {
   uint64_t last_seq_ = 0;
   int64_t last_ts_ns_ = 0;
   int64_t bytes_ = 0;
+  // Headers + data bytes held in memory; messages below body_floor_ hold none (DropBodies).
+  int64_t body_bytes_ = 0;
+  uint64_t body_floor_ = 0;
   // Nats-Msg-Id -> (sequence, time), and the ids in arrival order for expiry.
   absl::flat_hash_map<std::string, std::pair<uint64_t, int64_t>> msg_ids_;
   std::deque<std::pair<int64_t, std::string>> msg_id_order_;
