@@ -318,6 +318,9 @@ std::vector<Setting> BuildSettings() {
             "clients must AUTH (a user's password or a JWT) when auth.enabled; false = open, "
             "as Redis without a password")
       .Int("hz", &CacheConfig::hz, 1, 500, "10", "active expiry cycles per second (Redis hz)")
+      .Int("io_threads", &CacheConfig::io_threads, 0, 256, "0",
+           "I/O threads serving the cache's connections; 0 = half the cores, at least one "
+           "(Redis io-threads)")
       .Bool("persistence", &CacheConfig::persistence, "false",
             "keep a snapshot in data_dir/cache/dump.aio: loaded at start, written on the "
             "interval, at shutdown and by SAVE/BGSAVE (Redis RDB)")

@@ -126,6 +126,7 @@ struct CacheConfig {
   int64_t proto_max_bulk_len;  // bytes
   bool require_auth;           // AUTH through the shared auth model (when auth.enabled)
   int64_t hz;                  // active expiry cycles per second
+  int64_t io_threads;          // I/O threads of the cache's connections; 0 = half the cores
   bool persistence;            // snapshot in data_dir/cache/dump.aio
   std::chrono::milliseconds snapshot_interval;  // 0 = only at shutdown and SAVE/BGSAVE
 };

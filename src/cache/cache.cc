@@ -14,12 +14,6 @@ namespace {
 
 std::atomic<uint64_t> g_cache_instances{0};
 
-int64_t SteadyUs() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
 std::string UnknownCommand(std::span<const std::string_view> args) {
   std::string text =
       fmt::format("ERR unknown command '{}', with args beginning with: ", args[0].substr(0, 128));
@@ -175,8 +169,10 @@ void Cache::ExpiryLoop() {
   }
 }
 
-int64_t Cache::NowMs() const {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
+int64_t Cache::NowMs() const { return NowUs() / 1000; }
+
+int64_t Cache::NowUs() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
@@ -302,7 +298,8 @@ bool Cache::CheckAcl(Client& client, const CommandSpec* spec,
 }
 
 Cache::Outcome Cache::Execute(Client& client, std::span<const std::string_view> args,
-                              protocol::resp::ReplyBuilder& rb, int64_t* block_timeout_ms) {
+                              protocol::resp::ReplyBuilder& rb, int64_t* block_timeout_ms,
+                              int64_t* clock_us) {
   if (args.empty()) return Outcome::kDone;
   const CommandSpec* spec = FindCommand(args[0]);
   if (spec == nullptr) {
@@ -345,7 +342,7 @@ Cache::Outcome Cache::Execute(Client& client, std::span<const std::string_view> 
     return Outcome::kDone;
   }
   if (monitor_count_.load(std::memory_order_relaxed) > 0) MonitorFeed(client, args);
-  return Dispatch(client, spec, args, rb, block_timeout_ms, false);
+  return Dispatch(client, spec, args, rb, block_timeout_ms, clock_us, false);
 }
 
 void Cache::Run(CommandContext& ctx, const std::vector<std::string_view>& keys) {
@@ -358,11 +355,11 @@ void Cache::Run(CommandContext& ctx, const std::vector<std::string_view>& keys) 
 Cache::Outcome Cache::Dispatch(Client& client, const CommandSpec* spec,
                                std::span<const std::string_view> args,
                                protocol::resp::ReplyBuilder& rb, int64_t* block_timeout_ms,
-                               bool in_exec) {
+                               int64_t* clock_us, bool in_exec) {
   ThreadCounters& counters = Local();
-  const int64_t start_us = SteadyUs();
+  const int64_t start_us = clock_us != nullptr && *clock_us > 0 ? *clock_us : NowUs();
   const size_t reply_start = rb.out()->size();
-  CommandContext ctx(*this, client, rb, args, spec, NowMs());
+  CommandContext ctx(*this, client, rb, args, spec, start_us / 1000);
   ctx.in_exec = in_exec;
   client.last_command.store(spec->name, std::memory_order_relaxed);
   thread_local std::vector<std::string_view> keys;
@@ -391,7 +388,10 @@ Cache::Outcome Cache::Dispatch(Client& client, const CommandSpec* spec,
   CommandStats& cs = counters.per_command[index];
   Bump(counters.commands);
   Bump(cs.calls);
-  Bump(cs.usec, static_cast<uint64_t>(SteadyUs() - start_us));
+  const int64_t end_us = NowUs();
+  if (clock_us != nullptr) *clock_us = end_us;
+  // The wall clock may step back: such a command counts 0 µs.
+  Bump(cs.usec, static_cast<uint64_t>(std::max<int64_t>(0, end_us - start_us)));
   if (rb.out()->size() > reply_start && (*rb.out())[reply_start] == '-') Bump(cs.failed);
   // CLIENT CACHING applies to the next command, or to a whole MULTI ... EXEC (Redis's
   // resetClient keeps it through any CLIENT command and inside MULTI).

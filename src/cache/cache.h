@@ -11,6 +11,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -24,6 +25,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "auth/authenticator.h"
 #include "cache/client.h"
 #include "cache/command.h"
@@ -89,6 +91,23 @@ struct PasswordRequest {
 };
 std::optional<PasswordRequest> PasswordRequestOf(std::span<const std::string_view> args);
 
+// ACL USERS / LIST / GETUSER: one AIO user (src/auth) as the cache enforces it for Redis ACL
+// replies: admins run everything; other users every command outside @admin and @dangerous, on the
+// keys their cache permissions' patterns (AIO globs: `*` only) grant.
+struct AclUser {
+  struct KeyPattern {
+    std::string pattern;
+    bool read = false;
+    bool write = false;
+  };
+  std::string name;
+  bool enabled = true;
+  bool admin = false;
+  std::vector<KeyPattern> keys;
+};
+// Lists the users, sorted by name; set by the server when the cache requires authentication.
+using AclUserDirectory = std::function<absl::StatusOr<std::vector<AclUser>>()>;
+
 class Cache {
  public:
   Cache(CacheOptions options, auth::Authenticator* authenticator, auth::Authorizer* authorizer);
@@ -101,6 +120,9 @@ class Cache {
   // and, with persistence, writes a last snapshot; idempotent.
   void Start();
   void Stop();
+  // Before Start(): where ACL USERS / LIST / GETUSER read users (unset: only Redis's "default").
+  void set_acl_users(AclUserDirectory directory) { acl_users_ = std::move(directory); }
+  const AclUserDirectory& acl_users() const { return acl_users_; }
 
   // Persistence. LoadSnapshot() is called once before Start(); errors are snapshot.h's.
   bool persistence_enabled() const { return !options_.snapshot_path.empty(); }
@@ -117,8 +139,14 @@ class Cache {
   // Runs `args` (the command name first) for `client`, appending the reply to `rb`. kBlocked: no
   // reply was written; call Execute() again with the same args after client.Wake() or give up
   // after *block_timeout_ms (0 = never) with TimeoutBlocked(). kClose: close after the reply.
+  // clock_us, for a front-end running a batch of requests back to back: in, NowUs() read at the
+  // start of the batch or left by the previous Execute() of the same batch (0 = read it); out, the
+  // clock when this request ended. The request's Unix time and its INFO commandstats duration come
+  // from those readings, so a batch reads the clock once per request plus once, where Redis's
+  // call() reads it twice per request. Reset it to 0 whenever the batch waits.
   Outcome Execute(Client& client, std::span<const std::string_view> args,
-                  protocol::resp::ReplyBuilder& rb, int64_t* block_timeout_ms = nullptr);
+                  protocol::resp::ReplyBuilder& rb, int64_t* block_timeout_ms = nullptr,
+                  int64_t* clock_us = nullptr);
   // The reply of a blocked command whose timeout passed (a null array), and its cleanup.
   void TimeoutBlocked(Client& client, protocol::resp::ReplyBuilder& rb);
   void Unblock(Client& client);
@@ -131,6 +159,7 @@ class Cache {
   Stats& stats() { return stats_; }
   Keyspace& keyspace() { return keyspace_; }
   int64_t NowMs() const;
+  static int64_t NowUs();  // the wall clock, Unix µs
   const CacheOptions& options() const { return options_; }
   auth::Authenticator* authenticator() const { return authenticator_; }
   bool auth_required() const { return authenticator_ != nullptr && authenticator_->enabled(); }
@@ -147,12 +176,13 @@ class Cache {
   void KeyModified(int db, std::string_view key, Client* by);
   void DbModified(int db);  // FLUSHDB, FLUSHALL, SWAPDB
   void Notify(int db, uint32_t cls, std::string_view event, std::string_view key);
-  // PUBLISH: returns the receivers.
-  int64_t Publish(std::string_view channel, std::string_view message);
-  void Subscribe(Client& client, std::string_view channel, bool pattern);
-  void Unsubscribe(Client& client, std::string_view channel, bool pattern);
-  std::vector<std::string> Channels(std::string_view pattern);
-  int64_t NumSub(std::string_view channel);
+  // PUBLISH (SPUBLISH with `shard`: to SSUBSCRIBE's shard channels only): returns the receivers.
+  int64_t Publish(std::string_view channel, std::string_view message, bool shard = false);
+  void Subscribe(Client& client, std::string_view channel, PubSubKind kind);
+  void Unsubscribe(Client& client, std::string_view channel, PubSubKind kind);
+  // PUBSUB CHANNELS / NUMSUB, and with `shard` SHARDCHANNELS / SHARDNUMSUB.
+  std::vector<std::string> Channels(std::string_view pattern, bool shard = false);
+  int64_t NumSub(std::string_view channel, bool shard = false);
   int64_t NumPat();
   void Watch(Client& client, int db, std::string_view key, bool live);
   void Unwatch(Client& client);
@@ -188,7 +218,8 @@ class Cache {
   struct ThreadCounters;
   ThreadCounters& Local();
   Outcome Dispatch(Client& client, const CommandSpec* spec, std::span<const std::string_view> args,
-                   protocol::resp::ReplyBuilder& rb, int64_t* block_timeout_ms, bool in_exec);
+                   protocol::resp::ReplyBuilder& rb, int64_t* block_timeout_ms, int64_t* clock_us,
+                   bool in_exec);
   void Run(CommandContext& ctx, const std::vector<std::string_view>& keys);
   void Exec(Client& client, protocol::resp::ReplyBuilder& rb);
   bool CheckAcl(Client& client, const CommandSpec* spec, std::span<const std::string_view> args,
@@ -200,6 +231,7 @@ class Cache {
   void DeliverInvalidation(uint64_t client_id, const std::string* key);
 
   CacheOptions options_;
+  AclUserDirectory acl_users_;
   auth::Authenticator* const authenticator_;
   auth::Authorizer* const authorizer_;
   Keyspace keyspace_;
@@ -223,6 +255,8 @@ class Cache {
   std::mutex pubsub_mu_;
   StringMap<absl::flat_hash_set<Client*>> channels_;
   StringMap<absl::flat_hash_set<Client*>> patterns_;
+  StringMap<absl::flat_hash_set<Client*>> shard_channels_;
+  StringMap<absl::flat_hash_set<Client*>>& Registry(PubSubKind kind);
 
   // WATCH: (db, key) -> clients; and blocked pops: (db, key) -> clients.
   std::mutex watch_mu_;

@@ -30,6 +30,10 @@ struct PasswordCheck {
   absl::StatusOr<auth::Identity> result;
 };
 
+// What a client subscribes to: channels (SUBSCRIBE), patterns (PSUBSCRIBE), shard channels
+// (SSUBSCRIBE; Redis 7's sharded pub/sub, one shard here).
+enum class PubSubKind { kChannel, kPattern, kShard };
+
 struct WatchedKey {
   int db;
   std::string key;
@@ -67,6 +71,12 @@ class Client {
   std::vector<WatchedKey> watched;
   StringSet channels;
   StringSet patterns;
+  StringSet shard_channels;
+  StringSet& subscriptions(PubSubKind kind) {
+    return kind == PubSubKind::kChannel   ? channels
+           : kind == PubSubKind::kPattern ? patterns
+                                          : shard_channels;
+  }
   bool tracking = false;
   bool tracking_bcast = false;
   bool tracking_noloop = false;
@@ -102,6 +112,12 @@ class Client {
   std::atomic<uint64_t> commands{0};
   std::atomic<int> sub_count{0};
   std::atomic<int> psub_count{0};
+  std::atomic<int> ssub_count{0};
+  std::atomic<int>& sub_counter(PubSubKind kind) {
+    return kind == PubSubKind::kChannel   ? sub_count
+           : kind == PubSubKind::kPattern ? psub_count
+                                          : ssub_count;
+  }
 
   std::string name() const {
     std::lock_guard<std::mutex> lock(info_mu_);
@@ -129,7 +145,9 @@ class Client {
     if (!version.empty()) lib_ver_ = std::move(version);
   }
 
-  bool subscribed() const { return !channels.empty() || !patterns.empty(); }
+  bool subscribed() const {
+    return !channels.empty() || !patterns.empty() || !shard_channels.empty();
+  }
 
  private:
   mutable std::mutex info_mu_;

@@ -1,5 +1,6 @@
 #include "cache/command.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 
@@ -271,6 +272,42 @@ bool ParsePopCount(CommandContext& ctx, std::string_view too_many_args, int64_t*
       ctx.rb.Error(errors::kPositive);
       return false;
     }
+  }
+  return true;
+}
+
+bool ParseMPopArgs(CommandContext& ctx, size_t at, std::string_view first_end,
+                   std::string_view second_end, MPopArgs* out) {
+  int64_t numkeys = 0;
+  if (!ParseInt(ctx.arg(at), &numkeys) || numkeys <= 0) {
+    ctx.rb.Error("ERR numkeys should be greater than 0");
+    return false;
+  }
+  const size_t where = at + 1 + static_cast<size_t>(std::min<int64_t>(numkeys, INT32_MAX));
+  if (where >= ctx.argc()) {
+    ctx.rb.Error(errors::kSyntax);
+    return false;
+  }
+  out->keys = ctx.args.subspan(at + 1, where - at - 1);
+  if (EqualsIgnoreCase(ctx.arg(where), first_end)) {
+    out->first_end = true;
+  } else if (EqualsIgnoreCase(ctx.arg(where), second_end)) {
+    out->first_end = false;
+  } else {
+    ctx.rb.Error(errors::kSyntax);
+    return false;
+  }
+  bool has_count = false;
+  for (size_t i = where + 1; i < ctx.argc(); ++i) {
+    if (has_count || !EqualsIgnoreCase(ctx.arg(i), "count") || i + 1 >= ctx.argc()) {
+      ctx.rb.Error(errors::kSyntax);
+      return false;
+    }
+    if (!ParseInt(ctx.arg(++i), &out->count) || out->count <= 0) {
+      ctx.rb.Error("ERR count should be greater than 0");
+      return false;
+    }
+    has_count = true;
   }
   return true;
 }

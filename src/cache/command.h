@@ -38,6 +38,20 @@ using Handler = void (*)(CommandContext& ctx);
 using KeysFn = void (*)(std::span<const std::string_view> args,
                         std::vector<std::string_view>* keys);
 
+// COMMAND DOCS: Redis 7's documentation of a command (https://redis.io/commands/command-docs/).
+// `arguments` is Redis's argument tree in a compact form, space-separated arguments each written
+//   [?][*][!]name:type[#key_spec_index][@TOKEN][~since][(nested arguments)]
+// with ? = optional, * = multiple, ! = multiple_token, nested arguments for oneof and block.
+struct CommandDoc {
+  const char* summary = "";
+  const char* since = "";
+  const char* group = "";
+  const char* complexity = "";
+  const char* arguments = "";
+  const char* deprecated_since = "";  // set for deprecated commands (doc_flags: deprecated)
+  const char* replaced_by = "";
+};
+
 struct CommandSpec {
   const char* name;  // lower case, as Redis reports it
   int arity;         // > 0: exactly; < 0: at least -arity (the name counts)
@@ -48,6 +62,7 @@ struct CommandSpec {
   int step = 0;
   const char* categories = "";  // ACL categories, "@read @string @fast"
   KeysFn keys_fn = nullptr;
+  CommandDoc doc = {};
 };
 
 // All commands, in COMMAND's order. Defined in command_table.cc.
@@ -225,5 +240,44 @@ bool ParseTimeoutArg(CommandContext& ctx, size_t i, int64_t* timeout_ms);
 // is when absent. Replies `too_many_args` for more than one extra argument, kPositive for a bad
 // count, and returns false.
 bool ParsePopCount(CommandContext& ctx, std::string_view too_many_args, int64_t* count);
+
+// The arguments of LMPOP ZMPOP and their blocking forms: `numkeys key [key ...] END [COUNT n]`
+// from args[at], END being `first_end` (LEFT, MIN) or `second_end` (RIGHT, MAX).
+struct MPopArgs {
+  std::span<const std::string_view> keys;
+  bool first_end = true;
+  int64_t count = 1;
+};
+// Replies Redis's errors ("ERR numkeys should be greater than 0", "ERR count should be greater
+// than 0", kSyntax) and returns false when the arguments are not valid.
+bool ParseMPopArgs(CommandContext& ctx, size_t at, std::string_view first_end,
+                   std::string_view second_end, MPopArgs* out);
+
+// LMPOP ZMPOP, and BLMPOP BZMPOP (named "b..."; their timeout is checked after the other
+// arguments, as Redis does): calls pop(key, object, mpop) for the first key holding a `type`
+// aggregate, which replies [key, elements]. When every key is empty: a null array, or blocks.
+template <typename PopFn>
+void MPopFirst(CommandContext& ctx, Type type, std::string_view first_end,
+               std::string_view second_end, PopFn pop) {
+  const bool blocking = ctx.spec->name[0] == 'b';
+  MPopArgs mpop;
+  if (!ParseMPopArgs(ctx, blocking ? 2 : 1, first_end, second_end, &mpop)) return;
+  int64_t timeout = 0;
+  if (blocking && !ParseTimeoutArg(ctx, 1, &timeout)) return;
+  for (std::string_view key : mpop.keys) {
+    bool wrong = false;
+    Object* object = ctx.LookupTyped(key, type, &wrong);
+    if (wrong) return;
+    if (object == nullptr) continue;
+    ctx.rb.Array(2);
+    ctx.rb.Bulk(key);
+    pop(key, object, mpop);
+    return;
+  }
+  if (blocking)
+    ctx.Block(mpop.keys, timeout);
+  else
+    ctx.rb.NullArray();
+}
 
 }  // namespace aio::cache

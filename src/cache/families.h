@@ -6,7 +6,7 @@
 
 namespace aio::cache {
 
-struct ServerFamily {  // connection and server commands: server_family.cc, info.cc
+struct ServerFamily {  // server_family.cc, info.cc, command_family.cc, acl_family.cc
   static void Ping(CommandContext& ctx);
   static void Echo(CommandContext& ctx);
   static void Quit(CommandContext& ctx);
@@ -31,6 +31,7 @@ struct ServerFamily {  // connection and server commands: server_family.cc, info
   static void Discard(CommandContext& ctx);
   static void Watch(CommandContext& ctx);
   static void Unwatch(CommandContext& ctx);
+  static void Acl(CommandContext& ctx);  // acl_family.cc
 };
 
 struct GenericFamily {  // keys: generic_family.cc
@@ -107,6 +108,7 @@ struct ListFamily {  // list_family.cc
   static void LMove(CommandContext& ctx);
   static void BPop(CommandContext& ctx);
   static void BLMove(CommandContext& ctx);
+  static void MPop(CommandContext& ctx);  // LMPOP BLMPOP
 };
 
 struct SetFamily {  // set_family.cc
@@ -134,13 +136,19 @@ struct ZSetFamily {  // zset_family.cc, zset_range.cc
   static void ZCount(CommandContext& ctx);
   static void ZLexCount(CommandContext& ctx);
   static void ZRank(CommandContext& ctx);
-  static void ZRange(CommandContext& ctx);  // ZRANGE and its legacy forms
+  static void ZRange(CommandContext& ctx);  // ZRANGE, its legacy forms and ZRANGESTORE
   static void ZRemRange(CommandContext& ctx);
   static void ZPop(CommandContext& ctx);
   static void BZPop(CommandContext& ctx);
+  static void ZMPop(CommandContext& ctx);   // ZMPOP BZMPOP
   static void ZStore(CommandContext& ctx);  // ZUNIONSTORE ZINTERSTORE
   static void ZScan(CommandContext& ctx);
   static void ZRandMember(CommandContext& ctx);
+};
+
+// SORT and SORT_RO: sort_family.cc
+struct SortFamily {
+  static void Sort(CommandContext& ctx);
 };
 
 struct PubSubFamily {  // pubsub_family.cc

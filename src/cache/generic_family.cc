@@ -35,10 +35,9 @@ void GenericFamily::Keys(CommandContext& ctx) {
   const bool all = pattern == "*";
   uint64_t cursor = 0;
   do {
-    cursor =
-        ctx.ks.Scan(ctx.db(), cursor, 1 << 20, ctx.now_ms, [&](const std::string& key, Object&) {
-          if (all || GlobMatch(pattern, key)) keys.push_back(key);
-        });
+    cursor = ctx.ks.Scan(ctx.db(), cursor, 1 << 20, ctx.now_ms, [&](std::string_view key, Object&) {
+      if (all || GlobMatch(pattern, key)) keys.emplace_back(key);
+    });
   } while (cursor != 0);
   ctx.rb.Array(static_cast<int64_t>(keys.size()));
   for (const std::string& key : keys) ctx.rb.Bulk(key);
@@ -59,11 +58,11 @@ void GenericFamily::Scan(CommandContext& ctx) {
   std::vector<std::string> keys;
   const uint64_t next =
       ctx.ks.Scan(ctx.db(), cursor, static_cast<size_t>(scan.count), ctx.now_ms,
-                  [&](const std::string& key, Object& object) {
+                  [&](std::string_view key, Object& object) {
                     if (!scan.Matches(key)) return;
                     if (!scan.type.empty() && !EqualsIgnoreCase(scan.type, TypeName(object.type())))
                       return;
-                    keys.push_back(key);
+                    keys.emplace_back(key);
                   });
   ReplyScanHead(ctx, std::to_string(next), keys.size());
   for (const std::string& key : keys) ctx.rb.Bulk(key);
@@ -91,7 +90,7 @@ void RenameImpl(CommandContext& ctx, bool nx) {
     ctx.rb.Int(0);
     return;
   }
-  Object object;
+  ObjectPtr object;
   int64_t expire = -1;
   ctx.ks.Take(ctx.db(), src, &object, &expire);
   ctx.ks.Put(ctx.db(), dst, std::move(object));
@@ -117,10 +116,9 @@ bool DbArg(CommandContext& ctx, size_t i, int64_t* db) {
 
 // COPY / MOVE's last step: stores `object` as `key` in database `db` with `expire_ms` (< 0: none),
 // keeps its memory charge and replies 1.
-void PutInDb(CommandContext& ctx, int db, std::string_view key, Object object, int64_t expire_ms) {
-  const int64_t bytes = object.bytes;
-  Object& stored = ctx.ks.Put(db, key, std::move(object));
-  if (stored.type() != Type::kString) ctx.ks.Charge(key, stored, bytes - stored.bytes);
+void PutInDb(CommandContext& ctx, int db, std::string_view key, ObjectPtr object,
+             int64_t expire_ms) {
+  ctx.ks.Put(db, key, std::move(object));
   if (expire_ms >= 0) ctx.ks.SetExpire(db, key, expire_ms);
   ctx.cache.KeyModified(db, key, &ctx.client);
   ctx.rb.Int(1);
@@ -193,7 +191,7 @@ void GenericFamily::Move(CommandContext& ctx) {
     ctx.rb.Int(0);
     return;
   }
-  Object object;
+  ObjectPtr object;
   int64_t expire = -1;
   ctx.ks.Take(ctx.db(), key, &object, &expire);
   PutInDb(ctx, target, key, std::move(object), expire);

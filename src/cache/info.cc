@@ -78,11 +78,11 @@ void ServerFamily::Info(CommandContext& ctx) {
         "total_connections_received:{}\r\ntotal_commands_processed:{}\r\n"
         "total_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\nrejected_connections:{}\r\n"
         "expired_keys:{}\r\nevicted_keys:{}\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\n"
-        "pubsub_channels:{}\r\npubsub_patterns:{}\r\n",
+        "pubsub_channels:{}\r\npubsub_patterns:{}\r\npubsubshard_channels:{}\r\n",
         stats.connections_received.load(), cache.TotalCommands(), stats.net_input_bytes.load(),
         stats.net_output_bytes.load(), stats.rejected_connections.load(), stats.expired_keys.load(),
         stats.evicted_keys.load(), cache.KeyspaceHits(), cache.KeyspaceMisses(),
-        cache.Channels("").size(), cache.NumPat());
+        cache.Channels("").size(), cache.NumPat(), cache.Channels("", /*shard=*/true).size());
   }
   if (Wants(sections, "replication", true)) {
     section("Replication");

@@ -1,12 +1,14 @@
 #include "cache/keyspace.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 
 namespace aio::cache {
 namespace {
 
-constexpr int64_t kEntryOverhead = 64;  // node, hash bucket and Object header
+// The entry header (8), the allocator's chunk header (8) and a table slot at about half load (16).
+constexpr int64_t kEntryOverhead = 32;
 constexpr int kExpireSample = 20;
 constexpr int kEvictSample = 5;
 constexpr int kLfuInit = 5;
@@ -32,22 +34,6 @@ uint32_t Minutes() {
                                    std::chrono::steady_clock::now().time_since_epoch())
                                    .count() &
                                0xFFFF);
-}
-
-// A random element of an unordered map: a random bucket, then the next non-empty one.
-template <typename Map>
-typename Map::iterator RandomEntry(Map& map, std::minstd_rand& rng) {
-  if (map.empty()) return map.end();
-  const size_t buckets = map.bucket_count();
-  size_t b = rng() % buckets;
-  for (size_t tried = 0; tried < buckets; ++tried, b = (b + 1) % buckets) {
-    const size_t n = map.bucket_size(b);
-    if (n == 0) continue;
-    auto local = map.begin(b);
-    std::advance(local, rng() % n);
-    return map.find(local->first);
-  }
-  return map.begin();
 }
 
 }  // namespace
@@ -84,10 +70,19 @@ Keyspace::Keyspace(int shards, int databases) : databases_(databases) {
   }
 }
 
-size_t Keyspace::ShardOf(std::string_view key) const {
-  // The high bits: the dictionaries inside the shard use the low ones for buckets.
-  return (std::hash<std::string_view>{}(key) >> 40) % shards_.size();
+void Db::Clear() {
+  dict.ForEach(ObjectDeleter());
+  expires.ForEach([](Expiry* expiry) { delete expiry; });
+  dict.Clear();
+  expires.Clear();
 }
+
+size_t Keyspace::ShardIndex(size_t hash) const {
+  // The high bits: the dictionaries inside the shard use the low ones for buckets.
+  return (hash >> 40) % shards_.size();
+}
+
+size_t Keyspace::ShardOf(std::string_view key) const { return ShardIndex(Dict<Object>::Hash(key)); }
 
 namespace {
 uint32_t ComputeLruClock() {
@@ -100,19 +95,21 @@ uint32_t ComputeLruClock() {
 std::atomic<uint32_t> g_lru_clock{ComputeLruClock()};
 }  // namespace
 
-uint32_t Keyspace::LruClock() { return g_lru_clock.load(std::memory_order_relaxed); }
+uint32_t Keyspace::LruClock() {
+  return g_lru_clock.load(std::memory_order_relaxed) & Object::kAccessMask;
+}
 
 uint32_t Keyspace::NewAccess() const { return lfu_ ? (Minutes() << 8 | kLfuInit) : LruClock(); }
 
 void Keyspace::Touch(Object& object) const {
   if (!lfu_) {
-    object.access = LruClock();
+    object.set_access(LruClock());
     return;
   }
   // Redis's LFU: decay one step per idle minute, then a logarithmic increment.
   const uint32_t now = Minutes();
-  int counter = static_cast<int>(object.access & 0xFF);
-  const uint32_t last = object.access >> 8;
+  int counter = static_cast<int>(object.access() & 0xFF);
+  const uint32_t last = object.access() >> 8;
   const uint32_t idle = now >= last ? now - last : 0xFFFF - last + now;
   counter = idle > static_cast<uint32_t>(counter) ? 0 : counter - static_cast<int>(idle);
   if (counter < 255) {
@@ -120,116 +117,157 @@ void Keyspace::Touch(Object& object) const {
     const double p = 1.0 / (base * kLfuLogFactor + 1);
     if (static_cast<double>(std::rand()) / RAND_MAX < p) ++counter;
   }
-  object.access = now << 8 | static_cast<uint32_t>(counter);
+  object.set_access(now << 8 | static_cast<uint32_t>(counter));
 }
 
 int64_t Keyspace::IdleSeconds(const Object& object) {
   const int64_t now = LruClock();
-  return now >= object.access ? now - object.access : 0;
+  const int64_t last = object.access();
+  return now >= last ? now - last : now + Object::kAccessMask + 1 - last;
 }
 
-int Keyspace::LfuCounter(const Object& object) { return static_cast<int>(object.access & 0xFF); }
+int Keyspace::LfuCounter(const Object& object) { return static_cast<int>(object.access() & 0xFF); }
 
-int64_t Keyspace::EntryBytes(std::string_view key, const Object& object) {
-  return kEntryOverhead + static_cast<int64_t>(key.size()) + object.bytes;
+int64_t Keyspace::EntryBytes(const Object& object) {
+  return kEntryOverhead + static_cast<int64_t>(object.key().size()) + object.bytes();
 }
 
-bool Keyspace::ExpireIfNeeded(Shard& shard, int db, std::string_view key, int64_t now_ms) {
+int64_t Keyspace::ExpireOf(const Db& d, const Object& object) {
+  if (!object.has_expire()) return -1;
+  return d.expires.Find(object.key())->when_ms;
+}
+
+bool Keyspace::ExpireIfNeeded(Shard& shard, int db, Object& object, int64_t now_ms) {
+  if (!object.has_expire()) return false;
   Db& d = shard.dbs[db];
-  if (d.expires.empty()) return false;
-  auto it = d.expires.find(key);
-  if (it == d.expires.end() || it->second > now_ms) return false;
-  auto entry = d.dict.find(key);
+  if (d.expires.Find(object.key())->when_ms > now_ms) return false;
   // The listener sees the key before it goes (keyspace events, WATCH).
-  std::string name(key);
-  if (listener_) listener_(Removal::kExpired, db, name);
-  if (entry != d.dict.end()) Erase(shard, d, entry);
+  if (listener_) listener_(Removal::kExpired, db, object.key());
+  Erase(shard, d, object);
   return true;
 }
 
-void Keyspace::Erase(Shard& shard, Db& d,
-                     std::unordered_map<std::string, Object, StringHash, StringEq>::iterator it) {
-  shard.used_memory.fetch_sub(EntryBytes(it->first, it->second), std::memory_order_relaxed);
-  if (!d.expires.empty()) d.expires.erase(it->first);
-  d.dict.erase(it);
+void Keyspace::Erase(Shard& shard, Db& d, Object& object) {
+  shard.used_memory.fetch_sub(EntryBytes(object), std::memory_order_relaxed);
+  if (object.has_expire()) delete d.expires.Remove(object.key());
+  d.dict.Remove(object.key());
+  Object::Destroy(&object);
 }
 
 Object* Keyspace::Find(int db, std::string_view key, int64_t now_ms, bool touch) {
-  Shard& shard = ShardFor(key);
-  Db& d = shard.dbs[db];
-  auto it = d.dict.find(key);
-  if (it == d.dict.end()) return nullptr;
-  if (ExpireIfNeeded(shard, db, key, now_ms)) return nullptr;
-  if (touch) Touch(it->second);
-  return &it->second;
+  const size_t hash = Dict<Object>::Hash(key);
+  Shard& shard = *shards_[ShardIndex(hash)];
+  Object* object = shard.dbs[db].dict.Find(key, hash);
+  if (object == nullptr) return nullptr;
+  if (ExpireIfNeeded(shard, db, *object, now_ms)) return nullptr;
+  if (touch) Touch(*object);
+  return object;
 }
 
-Object& Keyspace::Put(int db, std::string_view key, Object object, bool keep_ttl) {
-  Shard& shard = ShardFor(key);
-  Db& d = shard.dbs[db];
-  if (object.type() == Type::kString) object.bytes = static_cast<int64_t>(object.str().size());
-  object.access = NewAccess();
-  auto it = d.dict.find(key);
-  if (it == d.dict.end()) {
-    it = d.dict.emplace(std::string(key), std::move(object)).first;
+Object& Keyspace::Store(Shard& shard, Db& d, size_t hash, Object* entry, bool keep_ttl) {
+  Object* old = d.dict.Find(entry->key(), hash);
+  if (old == nullptr) {
+    d.dict.Insert(entry, hash);
   } else {
-    shard.used_memory.fetch_sub(EntryBytes(it->first, it->second), std::memory_order_relaxed);
-    it->second = std::move(object);
-    if (!keep_ttl && !d.expires.empty()) {
-      if (auto e = d.expires.find(key); e != d.expires.end()) d.expires.erase(e);
+    shard.used_memory.fetch_sub(EntryBytes(*old), std::memory_order_relaxed);
+    d.dict.Replace(entry, hash);
+    if (old->has_expire()) {
+      if (keep_ttl) {
+        d.expires.Find(entry->key())->object = entry;
+        entry->set_has_expire(true);
+      } else {
+        delete d.expires.Remove(entry->key());
+      }
     }
+    Object::Destroy(old);
   }
-  shard.used_memory.fetch_add(EntryBytes(it->first, it->second), std::memory_order_relaxed);
-  return it->second;
+  shard.used_memory.fetch_add(EntryBytes(*entry), std::memory_order_relaxed);
+  return *entry;
+}
+
+Object& Keyspace::Put(int db, std::string_view key, ObjectPtr object, bool keep_ttl) {
+  const size_t hash = Dict<Object>::Hash(key);
+  Shard& shard = *shards_[ShardIndex(hash)];
+  Object* entry = Object::Rekey(key, std::move(object));
+  entry->set_access(NewAccess());
+  return Store(shard, shard.dbs[db], hash, entry, keep_ttl);
+}
+
+Object& Keyspace::SetString(int db, std::string_view key, std::string_view value, bool keep_ttl) {
+  const size_t hash = Dict<Object>::Hash(key);
+  Shard& shard = *shards_[ShardIndex(hash)];
+  Object* entry = Object::NewEmbedded(key, value);
+  entry->set_access(NewAccess());
+  return Store(shard, shard.dbs[db], hash, entry, keep_ttl);
+}
+
+Object& Keyspace::AppendString(int db, Object& object, std::string_view suffix) {
+  const size_t hash = Dict<Object>::Hash(object.key());
+  Shard& shard = *shards_[ShardIndex(hash)];
+  if (object.word_ & Object::kRaw) {
+    static_cast<std::string*>(object.Pointer())->append(suffix);
+    shard.used_memory.fetch_add(static_cast<int64_t>(suffix.size()), std::memory_order_relaxed);
+    return object;
+  }
+  auto* value = new std::string(object.str());
+  value->append(suffix);
+  Object* entry = Object::NewRaw(object.key(), value);
+  entry->set_access(object.access());
+  return Store(shard, shard.dbs[db], hash, entry, true);
 }
 
 bool Keyspace::Delete(int db, std::string_view key) {
   Shard& shard = ShardFor(key);
   Db& d = shard.dbs[db];
-  auto it = d.dict.find(key);
-  if (it == d.dict.end()) return false;
-  Erase(shard, d, it);
+  Object* object = d.dict.Find(key);
+  if (object == nullptr) return false;
+  Erase(shard, d, *object);
   return true;
 }
 
-bool Keyspace::Take(int db, std::string_view key, Object* out, int64_t* expire_ms) {
+bool Keyspace::Take(int db, std::string_view key, ObjectPtr* out, int64_t* expire_ms) {
   Shard& shard = ShardFor(key);
   Db& d = shard.dbs[db];
-  auto it = d.dict.find(key);
-  if (it == d.dict.end()) return false;
-  *expire_ms = -1;
-  if (auto e = d.expires.find(key); e != d.expires.end()) *expire_ms = e->second;
-  shard.used_memory.fetch_sub(EntryBytes(it->first, it->second), std::memory_order_relaxed);
-  *out = std::move(it->second);
-  if (!d.expires.empty()) d.expires.erase(it->first);
-  d.dict.erase(it);
+  Object* object = d.dict.Find(key);
+  if (object == nullptr) return false;
+  *expire_ms = ExpireOf(d, *object);
+  shard.used_memory.fetch_sub(EntryBytes(*object), std::memory_order_relaxed);
+  if (object->has_expire()) delete d.expires.Remove(key);
+  object->set_has_expire(false);
+  d.dict.Remove(key);
+  out->reset(object);
   return true;
 }
 
 int64_t Keyspace::GetExpire(int db, std::string_view key) {
   Db& d = ShardFor(key).dbs[db];
-  if (d.expires.empty()) return -1;
-  auto it = d.expires.find(key);
-  return it == d.expires.end() ? -1 : it->second;
+  const Object* object = d.dict.Find(key);
+  return object == nullptr ? -1 : ExpireOf(d, *object);
 }
 
 void Keyspace::SetExpire(int db, std::string_view key, int64_t when_ms) {
   Db& d = ShardFor(key).dbs[db];
-  auto it = d.expires.find(key);
-  if (it == d.expires.end()) {
-    d.expires.emplace(std::string(key), when_ms);
+  Object* object = d.dict.Find(key);
+  if (object == nullptr) return;
+  if (object->has_expire()) {
+    d.expires.Find(key)->when_ms = when_ms;
   } else {
-    it->second = when_ms;
+    d.expires.Insert(new Expiry{object, when_ms});
+    object->set_has_expire(true);
   }
 }
 
 bool Keyspace::Persist(int db, std::string_view key) {
   Db& d = ShardFor(key).dbs[db];
-  return d.expires.erase(std::string(key)) > 0;
+  Object* object = d.dict.Find(key);
+  if (object == nullptr || !object->has_expire()) return false;
+  delete d.expires.Remove(key);
+  object->set_has_expire(false);
+  return true;
 }
 
 void Keyspace::Charge(std::string_view key, Object& object, int64_t delta) {
-  object.bytes += delta;
+  object.AddBytes(delta);
   ShardFor(key).used_memory.fetch_add(delta, std::memory_order_relaxed);
 }
 
@@ -249,10 +287,9 @@ void Keyspace::FlushDb(int db) {
   for (auto& shard : shards_) {
     Db& d = shard->dbs[db];
     int64_t bytes = 0;
-    for (const auto& [key, object] : d.dict) bytes += EntryBytes(key, object);
+    d.dict.ForEach([&bytes](const Object* object) { bytes += EntryBytes(*object); });
     shard->used_memory.fetch_sub(bytes, std::memory_order_relaxed);
-    d.dict = decltype(d.dict)();
-    d.expires = decltype(d.expires)();
+    d.Clear();
   }
 }
 
@@ -265,12 +302,10 @@ bool Keyspace::RandomKey(int db, int64_t now_ms, std::string* key) {
   for (int attempt = 0; attempt < 100; ++attempt) {
     for (size_t i = 0; i < shards_.size(); ++i) {
       Shard& shard = *shards_[(start + attempt + i) % shards_.size()];
-      Db& d = shard.dbs[db];
-      auto it = RandomEntry(d.dict, shard.rng);
-      if (it == d.dict.end()) continue;
-      std::string candidate = it->first;
-      if (ExpireIfNeeded(shard, db, candidate, now_ms)) break;  // try again
-      *key = std::move(candidate);
+      Object* object = shard.dbs[db].dict.Random(shard.rng);
+      if (object == nullptr) continue;
+      if (ExpireIfNeeded(shard, db, *object, now_ms)) break;  // try again
+      *key = object->key();
       return true;
     }
     if (DbSize(db) == 0) return false;
@@ -279,33 +314,26 @@ bool Keyspace::RandomKey(int db, int64_t now_ms, std::string* key) {
 }
 
 uint64_t Keyspace::Scan(int db, uint64_t cursor, size_t count, int64_t now_ms,
-                        const std::function<void(const std::string&, Object&)>& fn) {
+                        const std::function<void(std::string_view, Object&)>& fn) {
+  constexpr uint64_t kBucketMask = (uint64_t{1} << 40) - 1;
   size_t shard_index = cursor >> 40;
-  size_t bucket = cursor & ((uint64_t{1} << 40) - 1);
+  uint64_t bucket = cursor & kBucketMask;
   size_t visited = 0;
-  std::vector<std::string> expired;
+  std::vector<Object*> expired;
   while (shard_index < shards_.size() && visited < count) {
     Shard& shard = *shards_[shard_index];
     Db& d = shard.dbs[db];
-    const size_t buckets = d.dict.bucket_count();
-    while (bucket < buckets && visited < count) {
-      for (auto it = d.dict.begin(bucket); it != d.dict.end(bucket); ++it) {
-        auto e = d.expires.empty() ? d.expires.end() : d.expires.find(it->first);
-        if (e != d.expires.end() && e->second <= now_ms) {
-          expired.push_back(it->first);
-          continue;
-        }
-        fn(it->first, it->second);
-        ++visited;
+    bucket = d.dict.Scan(bucket, [&](Object* object) {
+      if (object->has_expire() && d.expires.Find(object->key())->when_ms <= now_ms) {
+        expired.push_back(object);
+        return;
       }
-      ++bucket;
-    }
-    for (const std::string& key : expired) ExpireIfNeeded(shard, db, key, now_ms);
+      fn(object->key(), *object);
+      ++visited;
+    });
+    for (Object* object : expired) ExpireIfNeeded(shard, db, *object, now_ms);
     expired.clear();
-    if (bucket >= buckets) {
-      ++shard_index;
-      bucket = 0;
-    }
+    if (bucket == 0) ++shard_index;
   }
   if (shard_index >= shards_.size()) return 0;
   return static_cast<uint64_t>(shard_index) << 40 | bucket;
@@ -320,7 +348,7 @@ int64_t Keyspace::UsedMemory() const {
 int64_t Keyspace::ActiveExpireCycle(int64_t now_ms) {
   g_lru_clock.store(ComputeLruClock(), std::memory_order_relaxed);
   int64_t expired_total = 0;
-  std::vector<std::string> batch;
+  std::vector<Object*> batch;
   for (auto& shard_ptr : shards_) {
     Shard& shard = *shard_ptr;
     std::lock_guard<std::mutex> lock(shard.mu);
@@ -330,19 +358,17 @@ int64_t Keyspace::ActiveExpireCycle(int64_t now_ms) {
         batch.clear();
         const int sample = static_cast<int>(std::min<size_t>(kExpireSample, d.expires.size()));
         for (int i = 0; i < sample; ++i) {
-          auto it = RandomEntry(d.expires, shard.rng);
-          if (it != d.expires.end() && it->second <= now_ms) batch.push_back(it->first);
+          const Expiry* e = d.expires.Random(shard.rng);
+          // A key sampled twice is expired once.
+          if (e->when_ms <= now_ms &&
+              std::find(batch.begin(), batch.end(), e->object) == batch.end()) {
+            batch.push_back(e->object);
+          }
         }
-        int expired = 0;
-        for (const std::string& key : batch) expired += ExpireIfNeeded(shard, db, key, now_ms);
+        for (Object* object : batch) ExpireIfNeeded(shard, db, *object, now_ms);
+        const int expired = static_cast<int>(batch.size());
         expired_total += expired;
         if (expired * 4 <= sample) break;
-      }
-      // Give memory back after mass deletions, so sampling stays cheap.
-      if (d.dict.bucket_count() > 1024 && d.dict.size() * 8 < d.dict.bucket_count())
-        d.dict.rehash(0);
-      if (d.expires.bucket_count() > 1024 && d.expires.size() * 8 < d.expires.bucket_count()) {
-        d.expires.rehash(0);
       }
     }
   }
@@ -362,29 +388,26 @@ bool Keyspace::EvictOne(EvictionPolicy policy, int64_t now_ms) {
       Db& d = shard.dbs[db];
       if (volatile_only ? d.expires.empty() : d.dict.empty()) continue;
       // Pick the best of a few samples: lowest score goes.
-      std::string best;
+      Object* best = nullptr;
       double best_score = 0;
-      bool found = false;
       for (int s = 0; s < kEvictSample; ++s) {
-        std::string key;
+        Object* object = nullptr;
         double score = 0;
         if (volatile_only) {
-          auto e = RandomEntry(d.expires, shard.rng);
-          key = e->first;
-          if (policy == EvictionPolicy::kVolatileTtl) score = static_cast<double>(e->second);
+          const Expiry* e = d.expires.Random(shard.rng);
+          object = e->object;
+          if (policy == EvictionPolicy::kVolatileTtl) score = static_cast<double>(e->when_ms);
         } else {
-          key = RandomEntry(d.dict, shard.rng)->first;
+          object = d.dict.Random(shard.rng);
         }
-        auto obj = d.dict.find(key);
-        if (obj == d.dict.end()) continue;
         switch (policy) {
           case EvictionPolicy::kAllKeysLru:
           case EvictionPolicy::kVolatileLru:
-            score = obj->second.access;
+            score = -static_cast<double>(IdleSeconds(*object));
             break;
           case EvictionPolicy::kAllKeysLfu:
           case EvictionPolicy::kVolatileLfu:
-            score = LfuCounter(obj->second);
+            score = LfuCounter(*object);
             break;
           case EvictionPolicy::kAllKeysRandom:
           case EvictionPolicy::kVolatileRandom:
@@ -393,16 +416,13 @@ bool Keyspace::EvictOne(EvictionPolicy policy, int64_t now_ms) {
           default:
             break;
         }
-        if (!found || score < best_score) {
-          best = std::move(key);
+        if (best == nullptr || score < best_score) {
+          best = object;
           best_score = score;
-          found = true;
         }
       }
-      if (!found) continue;
-      auto it = d.dict.find(best);
-      if (listener_) listener_(Removal::kEvicted, db, best);
-      Erase(shard, d, it);
+      if (listener_) listener_(Removal::kEvicted, db, best->key());
+      Erase(shard, d, *best);
       return true;
     }
   }

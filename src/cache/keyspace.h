@@ -1,7 +1,9 @@
 // Keyspace: the 16 (databases) logical databases of the cache, split into shards by key hash.
-// Each shard owns a mutex and, per database, the key -> Object dictionary and the key -> expiry
-// (Unix ms) table, as Redis's db->dict and db->expires. Lazy expiry happens in Find(), active
-// expiry in ActiveExpireCycle() (sampling, as Redis's activeExpireCycle), eviction in Evict().
+// Each shard owns a mutex and, per database, the key -> Object dictionary and, for the keys with a
+// TTL only, the key -> expiry (Unix ms) table, as Redis's db->dict and db->expires. Both are
+// Dicts (dict.h) of pointers: an Object holds its key (object.h), an Expiry points to its Object,
+// so no key is stored twice. Lazy expiry happens in Find(), active expiry in ActiveExpireCycle()
+// (sampling, as Redis's activeExpireCycle), eviction in Evict().
 //
 // Threading: see docs/threading.md. Methods taking a Shard& or a (db, key) on a request path
 // REQUIRE the shard's mutex held by the caller (the dispatcher locks every shard a command names,
@@ -17,9 +19,9 @@
 #include <random>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
+#include "cache/dict.h"
 #include "cache/object.h"
 
 namespace aio::cache {
@@ -38,9 +40,24 @@ enum class EvictionPolicy {
 bool ParseEvictionPolicy(std::string_view name, EvictionPolicy* policy);
 const char* EvictionPolicyName(EvictionPolicy policy);
 
+// A key's TTL: its entry (the table is keyed by the entry's key) and when it expires.
+struct Expiry {
+  Object* object;
+  int64_t when_ms;  // Unix ms
+  std::string_view key() const { return object->key(); }
+};
+
+// One database of one shard. Owns its entries; moving swaps (SWAPDB).
 struct Db {
-  std::unordered_map<std::string, Object, StringHash, StringEq> dict;
-  std::unordered_map<std::string, int64_t, StringHash, StringEq> expires;  // Unix ms
+  Db() = default;
+  Db(Db&&) = default;
+  Db& operator=(Db&&) = default;
+  ~Db() { Clear(); }
+  // Frees every entry and TTL.
+  void Clear();
+
+  Dict<Object> dict;
+  Dict<Expiry> expires;  // only keys with a TTL (Object::has_expire)
 };
 
 struct Shard {
@@ -73,16 +90,25 @@ class Keyspace {
   // The live object, expiring it first when its time has passed; touches LRU/LFU unless
   // `touch` is false. nullptr when absent.
   Object* Find(int db, std::string_view key, int64_t now_ms, bool touch = true);
-  // Stores `object` under `key`, replacing any value. The TTL is removed unless `keep_ttl`.
-  Object& Put(int db, std::string_view key, Object object, bool keep_ttl = false);
+  // Stores `object` under `key`, replacing any value. The TTL is removed unless `keep_ttl`. An
+  // aggregate keeps the bytes charged to it.
+  Object& Put(int db, std::string_view key, ObjectPtr object, bool keep_ttl = false);
+  // Put() of a string value, in one allocation (SET, INCR, SETRANGE...). Objects found before
+  // under `key` are gone: use the returned one.
+  Object& SetString(int db, std::string_view key, std::string_view value, bool keep_ttl = false);
+  // Appends to the string `object` (stored in `db`) and returns it, at a new address the first
+  // time: an appended string moves to a separate growable buffer (Redis's raw encoding).
+  Object& AppendString(int db, Object& object, std::string_view suffix);
   bool Delete(int db, std::string_view key);
-  // Takes the object out (RENAME, MOVE) with its TTL (-1 = none) in *ttl.
-  bool Take(int db, std::string_view key, Object* out, int64_t* expire_ms);
-  // -1 when the key has no TTL. REQUIRES the key to exist.
+  // Takes the object out (RENAME, MOVE) with its TTL (-1 = none) in *expire_ms.
+  bool Take(int db, std::string_view key, ObjectPtr* out, int64_t* expire_ms);
+  // -1 when the key has no TTL or does not exist.
   int64_t GetExpire(int db, std::string_view key);
+  // Sets the TTL of an existing key (nothing for a missing one). Entries do not move.
   void SetExpire(int db, std::string_view key, int64_t when_ms);
   bool Persist(int db, std::string_view key);
-  // Charges `delta` bytes more (or less) to `object`, which lives under `key`.
+  // Charges `delta` bytes more (or less) to the aggregate `object`, which lives under `key`
+  // (a string's charge follows its length by itself).
   void Charge(std::string_view key, Object& object, int64_t delta);
 
   // --- lock all shards first ----------------------------------------------------------------
@@ -93,9 +119,11 @@ class Keyspace {
   // A random live key, or false.
   bool RandomKey(int db, int64_t now_ms, std::string* key);
   // One step of SCAN: visits some keys from `cursor`, calls `fn` with each live key, and returns
-  // the next cursor (0 when done). Cursor = shard << 40 | bucket.
+  // the next cursor (0 when done). Cursor = shard << 40 | the shard's Dict::Scan cursor, so every
+  // key present for the whole scan is returned at least once, across table resizes (Redis's
+  // guarantee).
   uint64_t Scan(int db, uint64_t cursor, size_t count, int64_t now_ms,
-                const std::function<void(const std::string&, Object&)>& fn);
+                const std::function<void(std::string_view, Object&)>& fn);
 
   // --- lock-free / self-locking ---------------------------------------------------------------
   int64_t UsedMemory() const;
@@ -109,16 +137,24 @@ class Keyspace {
   static uint32_t LruClock();
   uint32_t NewAccess() const;
   void Touch(Object& object) const;
-  // Seconds since the last access (OBJECT IDLETIME) and the LFU counter (OBJECT FREQ).
+  // Seconds since the last access (OBJECT IDLETIME; the 24-bit clock wraps as Redis's) and the
+  // LFU counter (OBJECT FREQ).
   static int64_t IdleSeconds(const Object& object);
   static int LfuCounter(const Object& object);
 
-  static int64_t EntryBytes(std::string_view key, const Object& object);
+  // What an entry is charged to maxmemory: key, value and an approximation of the overhead.
+  static int64_t EntryBytes(const Object& object);
+  // The TTL (Unix ms) of an entry of `d`, -1 when it has none.
+  static int64_t ExpireOf(const Db& d, const Object& object);
 
  private:
-  bool ExpireIfNeeded(Shard& shard, int db, std::string_view key, int64_t now_ms);
-  void Erase(Shard& shard, Db& d,
-             std::unordered_map<std::string, Object, StringHash, StringEq>::iterator it);
+  size_t ShardIndex(size_t hash) const;
+  bool ExpireIfNeeded(Shard& shard, int db, Object& object, int64_t now_ms);
+  // Removes `object` (an entry of `d`) with its TTL and frees it.
+  void Erase(Shard& shard, Db& d, Object& object);
+  // Stores the new entry `entry` (whose key hashes to `hash`) in `d`, replacing any under its key
+  // (moving the TTL to it when `keep_ttl`) and charging `shard`.
+  Object& Store(Shard& shard, Db& d, size_t hash, Object* entry, bool keep_ttl);
 
   const int databases_;
   std::vector<std::unique_ptr<Shard>> shards_;

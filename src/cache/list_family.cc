@@ -1,5 +1,5 @@
 // List commands: LPUSH RPUSH LPUSHX RPUSHX LPOP RPOP LLEN LRANGE LINDEX LSET LREM LTRIM LINSERT
-// LPOS LMOVE RPOPLPUSH and the blocking BLPOP BRPOP BLMOVE BRPOPLPUSH.
+// LPOS LMOVE RPOPLPUSH LMPOP and the blocking BLPOP BRPOP BLMOVE BRPOPLPUSH BLMPOP.
 #include <cmath>
 
 #include "cache/cache.h"
@@ -387,6 +387,23 @@ void ListFamily::BLMove(CommandContext& ctx) {
     return;
   }
   ctx.Block(ctx.args.subspan(1, 1), timeout);
+}
+
+// LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT n] and BLMPOP timeout numkeys ... (Redis 7):
+// pops up to n elements from the first non-empty list and replies [key, [element, ...]]; a null
+// array when every list is empty (BLMPOP: blocks, or times out with a null array; in MULTI it
+// does not block).
+void ListFamily::MPop(CommandContext& ctx) {
+  MPopFirst(ctx, Type::kList, "left", "right",
+            [&](std::string_view key, Object* object, const MPopArgs& mpop) {
+              const int64_t n =
+                  std::min<int64_t>(mpop.count, static_cast<int64_t>(object->list().size()));
+              ctx.rb.Array(n);
+              for (int64_t i = 0; i < n; ++i)
+                ctx.rb.Bulk(PopFrom(ctx, key, object, mpop.first_end));
+              ctx.Notify(kNotifyList, mpop.first_end ? "lpop" : "rpop", key);
+              ctx.DeleteIfEmpty(key, object);
+            });
 }
 
 }  // namespace aio::cache

@@ -1,6 +1,9 @@
 #include "cache/object.h"
 
 #include <charconv>
+#include <cstdlib>
+#include <cstring>
+#include <new>
 
 namespace aio::cache {
 
@@ -23,46 +26,163 @@ bool ZSetValue::Erase(std::string_view member) {
   return true;
 }
 
-size_t Object::Length() {
-  switch (type()) {
+namespace {
+
+constexpr size_t kNarrowMax = 0xFFFF;
+
+// Calls fn(container) with the aggregate's container; nothing for a string.
+template <typename Fn>
+void ForAggregate(const Object& object, Fn&& fn) {
+  switch (object.type()) {
     case Type::kString:
-      return 1;
+      break;
     case Type::kHash:
-      return hash().size();
+      fn(object.hash());
+      break;
     case Type::kList:
-      return list().size();
+      fn(object.list());
+      break;
     case Type::kSet:
-      return set().size();
+      fn(object.set());
+      break;
     case Type::kZSet:
-      return zset().size();
+      fn(object.zset());
+      break;
   }
-  return 0;
 }
 
-Object Object::Clone() {
-  Object copy;
-  switch (type()) {
-    case Type::kString:
-      copy.value_ = str();
-      break;
-    case Type::kHash:
-      copy.value_ = std::make_unique<HashValue>(hash());
-      break;
-    case Type::kList:
-      copy.value_ = std::make_unique<ListValue>(list());
-      break;
-    case Type::kSet:
-      copy.value_ = std::make_unique<SetValue>(set());
-      break;
-    case Type::kZSet: {
-      auto z = std::make_unique<ZSetValue>();
-      for (const auto& [member, score] : zset().dict) z->Insert(member, score);
-      copy.value_ = std::move(z);
-      break;
-    }
+}  // namespace
+
+void ObjectDeleter::operator()(Object* object) const { Object::Destroy(object); }
+
+size_t Object::PayloadSize(Type type, bool raw) {
+  if (type != Type::kString) return sizeof(void*) + sizeof(int64_t);
+  return raw ? sizeof(void*) : 0;
+}
+
+Object* Object::Allocate(Type type, uint32_t flags, std::string_view key, size_t payload,
+                         size_t value) {
+  const bool wide = key.size() > kNarrowMax;
+  void* memory = std::malloc(sizeof(Object) + (wide ? 8 : 0) + payload + key.size() + value);
+  if (memory == nullptr) throw std::bad_alloc();
+  Object* o = new (memory) Object();
+  o->word_ = static_cast<uint32_t>(type) << kTypeShift | flags | (wide ? kWide : 0);
+  if (wide) {
+    const auto n = static_cast<uint32_t>(key.size());
+    std::memcpy(o + 1, &n, sizeof(n));
+  } else {
+    o->key_len_ = static_cast<uint16_t>(key.size());
   }
-  copy.bytes = bytes;
-  copy.access = access;
+  if (!key.empty()) std::memcpy(o->body() + payload, key.data(), key.size());
+  return o;
+}
+
+ObjectPtr Object::String(std::string_view value) { return ObjectPtr(NewEmbedded({}, value)); }
+
+Object* Object::NewEmbedded(std::string_view key, std::string_view value) {
+  if (value.size() > kNarrowMax) return NewRaw(key, new std::string(value));
+  Object* o = Allocate(Type::kString, 0, key, 0, value.size());
+  o->value_len_ = static_cast<uint16_t>(value.size());
+  if (!value.empty()) std::memcpy(o->body() + key.size(), value.data(), value.size());
+  return o;
+}
+
+Object* Object::NewRaw(std::string_view key, std::string* value) {
+  Object* o = Allocate(Type::kString, kRaw, key, PayloadSize(Type::kString, true), 0);
+  o->SetPointer(value);
+  return o;
+}
+
+Object* Object::NewAggregate(Type type, std::string_view key, void* container, int64_t bytes) {
+  Object* o = Allocate(type, 0, key, PayloadSize(type, false), 0);
+  o->SetPointer(container);
+  std::memcpy(o->body() + sizeof(void*), &bytes, sizeof(bytes));
+  return o;
+}
+
+Object* Object::Rekey(std::string_view key, ObjectPtr object) {
+  Object* o = nullptr;
+  if (object->embedded()) {
+    o = NewEmbedded(key, object->str());
+  } else {
+    // Move the pointer (and charge): the old entry is freed without its value.
+    const size_t payload = PayloadSize(object->type(), true);
+    o = Allocate(object->type(), object->word_ & kRaw, key, payload, 0);
+    std::memcpy(o->body(), object->body(), payload);
+  }
+  o->set_access(object->access());
+  if (!object->embedded()) std::free(object.release());
+  return o;
+}
+
+void Object::Destroy(Object* object) {
+  if (object == nullptr) return;
+  if (object->word_ & kRaw) delete static_cast<std::string*>(object->Pointer());
+  ForAggregate(*object, [](auto& container) { delete &container; });
+  std::free(object);
+}
+
+size_t Object::key_size() const {
+  if (!(word_ & kWide)) return key_len_;
+  uint32_t n = 0;
+  std::memcpy(&n, this + 1, sizeof(n));
+  return n;
+}
+
+char* Object::body() const {
+  char* data = reinterpret_cast<char*>(const_cast<Object*>(this) + 1);
+  return (word_ & kWide) ? data + 8 : data;
+}
+
+void* Object::Pointer() const {
+  void* p = nullptr;
+  std::memcpy(&p, body(), sizeof(p));
+  return p;
+}
+
+void Object::SetPointer(void* p) const { std::memcpy(body(), &p, sizeof(p)); }
+
+std::string_view Object::key() const {
+  return {body() + PayloadSize(type(), (word_ & kRaw) != 0), key_size()};
+}
+
+std::string_view Object::str() const {
+  if (word_ & kRaw) return *static_cast<std::string*>(Pointer());
+  return {body() + key_size(), value_len_};
+}
+
+int64_t Object::bytes() const {
+  if (type() == Type::kString) return static_cast<int64_t>(str().size());
+  int64_t n = 0;
+  std::memcpy(&n, body() + sizeof(void*), sizeof(n));
+  return n;
+}
+
+void Object::AddBytes(int64_t delta) {
+  if (type() == Type::kString) return;  // a string's charge is its length
+  const int64_t n = bytes() + delta;
+  std::memcpy(body() + sizeof(void*), &n, sizeof(n));
+}
+
+size_t Object::Length() const {
+  size_t n = 1;  // a string
+  ForAggregate(*this, [&n](const auto& container) { n = container.size(); });
+  return n;
+}
+
+ObjectPtr Object::Clone() const {
+  ObjectPtr copy = type() == Type::kString ? String(str()) : nullptr;
+  ForAggregate(*this, [&](const auto& container) {
+    using T = std::decay_t<decltype(container)>;
+    if constexpr (std::is_same_v<T, ZSetValue>) {
+      auto z = std::make_unique<ZSetValue>();
+      for (const auto& [member, score] : container.dict) z->Insert(member, score);
+      copy.reset(NewAggregate(type(), {}, z.release(), bytes()));
+    } else {
+      copy.reset(NewAggregate(type(), {}, new T(container), bytes()));
+    }
+  });
+  copy->set_access(access());
   return copy;
 }
 
@@ -82,10 +202,10 @@ const char* TypeName(Type type) {
   return "none";
 }
 
-const char* EncodingName(Object& object) {
+const char* EncodingName(const Object& object) {
   switch (object.type()) {
     case Type::kString: {
-      const std::string& s = object.str();
+      const std::string_view s = object.str();
       int64_t v = 0;
       auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
       if (!s.empty() && s.size() <= 20 && ec == std::errc() && ptr == s.data() + s.size()) {

@@ -1,5 +1,5 @@
-// The values the keyspace holds: strings, hashes, lists, sets and sorted sets, with the access
-// metadata eviction samples (LRU clock, LFU counter) and the bytes charged to maxmemory.
+// The values the keyspace holds: strings, hashes, lists, sets and sorted sets, each stored with
+// its key and the access metadata eviction samples (LRU clock, LFU counter) in one allocation.
 //
 // Threading: an Object belongs to its shard and is touched only under the shard's lock
 // (docs/threading.md).
@@ -13,8 +13,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
-#include <variant>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
@@ -58,39 +58,121 @@ struct ZSetValue {
   bool Erase(std::string_view member);
 };
 
+class Object;
+struct ObjectDeleter {
+  void operator()(Object* object) const;
+};
+// Owns an Object outside the keyspace (a new value for Put, one taken out by Take, a Clone).
+using ObjectPtr = std::unique_ptr<Object, ObjectDeleter>;
+
+// One key's entry, in ONE heap block: an 8-byte header (24-bit LRU/LFU `access`, type, encoding
+// flags, key and value lengths), then for a string the key and value bytes inline (Redis's embstr),
+// or for a "raw" string (longer than 65535 bytes, or grown by APPEND) a pointer to a std::string
+// then the key, or for an aggregate a pointer to its container and the bytes charged for it then
+// the key. A key longer than 65535 bytes adds 8 bytes to the header for its 32-bit length.
+//
+// The keyspace allocates, rekeys and frees entries (keyspace.h): a new value is an ObjectPtr
+// without key (String(), Make<T>()); Keyspace::Put copies it into an entry that holds the key. An
+// entry does not move while it is stored, except when a string value is rewritten
+// (Keyspace::SetString / AppendString return the new address).
 class Object {
  public:
-  using Value = std::variant<std::string, std::unique_ptr<HashValue>, std::unique_ptr<ListValue>,
-                             std::unique_ptr<SetValue>, std::unique_ptr<ZSetValue>>;
+  Object(const Object&) = delete;
+  Object& operator=(const Object&) = delete;
 
-  Object() = default;
-  explicit Object(std::string s) : value_(std::move(s)) {}
+  // A string value (no key yet).
+  static ObjectPtr String(std::string_view value);
+  // An empty aggregate: T is HashValue, ListValue, SetValue or ZSetValue.
   template <typename T>
-  static Object Make() {
-    Object o;
-    o.value_ = std::make_unique<T>();
-    return o;
+  static ObjectPtr Make() {
+    return ObjectPtr(NewAggregate(TypeOf<T>(), {}, new T(), 0));
   }
 
-  Type type() const { return static_cast<Type>(value_.index()); }
-  std::string& str() { return std::get<std::string>(value_); }
-  HashValue& hash() { return *std::get<std::unique_ptr<HashValue>>(value_); }
-  ListValue& list() { return *std::get<std::unique_ptr<ListValue>>(value_); }
-  SetValue& set() { return *std::get<std::unique_ptr<SetValue>>(value_); }
-  ZSetValue& zset() { return *std::get<std::unique_ptr<ZSetValue>>(value_); }
-  Value& value() { return value_; }
+  Type type() const { return static_cast<Type>((word_ >> kTypeShift) & 7); }
+  // The key ("" for an Object not stored yet).
+  std::string_view key() const;
+  // REQUIRES type() == kString.
+  std::string_view str() const;
+  // REQUIRES the matching type().
+  HashValue& hash() const { return *static_cast<HashValue*>(Pointer()); }
+  ListValue& list() const { return *static_cast<ListValue*>(Pointer()); }
+  SetValue& set() const { return *static_cast<SetValue*>(Pointer()); }
+  ZSetValue& zset() const { return *static_cast<ZSetValue*>(Pointer()); }
 
   // Elements of an aggregate (1 for a string).
-  size_t Length();
-  // A deep copy (COPY).
-  Object Clone();
+  size_t Length() const;
+  // A deep copy without key (COPY).
+  ObjectPtr Clone() const;
 
-  int64_t bytes = 0;    // charged to maxmemory by the keyspace
-  uint32_t access = 0;  // LRU: seconds clock of the last access; LFU: minutes(16) | counter(8)
+  // Bytes charged to maxmemory for the value: a string's length, or what the families charged an
+  // aggregate (HashFieldBytes...).
+  int64_t bytes() const;
+  // Charges an aggregate not stored yet (snapshot load); stored ones go through Keyspace::Charge.
+  void AddBytes(int64_t delta);
+
+  // LRU: seconds clock of the last access, 24 bits (wraps after 194 days, as Redis's lru field);
+  // LFU: minutes(16) | counter(8).
+  uint32_t access() const { return word_ & kAccessMask; }
+  void set_access(uint32_t access) { word_ = (word_ & ~kAccessMask) | (access & kAccessMask); }
+
+  static constexpr uint32_t kAccessMask = 0xFFFFFF;
 
  private:
-  Value value_;
+  friend class Keyspace;
+  friend struct ObjectDeleter;
+
+  static constexpr int kTypeShift = 24;
+  static constexpr uint32_t kRaw = 1u << 27;        // string in a separate std::string
+  static constexpr uint32_t kWide = 1u << 28;       // 32-bit key length after the header
+  static constexpr uint32_t kHasExpire = 1u << 29;  // the Db's expires table has this key
+
+  Object() = default;
+  ~Object() = default;
+
+  template <typename T>
+  static constexpr Type TypeOf() {
+    if constexpr (std::is_same_v<T, HashValue>) {
+      return Type::kHash;
+    } else if constexpr (std::is_same_v<T, ListValue>) {
+      return Type::kList;
+    } else if constexpr (std::is_same_v<T, SetValue>) {
+      return Type::kSet;
+    } else {
+      static_assert(std::is_same_v<T, ZSetValue>, "not an aggregate");
+      return Type::kZSet;
+    }
+  }
+
+  // Entries the keyspace stores (one allocation each).
+  static Object* NewEmbedded(std::string_view key, std::string_view value);
+  static Object* NewRaw(std::string_view key, std::string* value);
+  static Object* NewAggregate(Type type, std::string_view key, void* container, int64_t bytes);
+  // `object`'s value (moved, not copied, for raw strings and aggregates) under `key`, with the
+  // same access; `object` is freed.
+  static Object* Rekey(std::string_view key, ObjectPtr object);
+  // Frees the entry and its value.
+  static void Destroy(Object* object);
+  // An entry for `key` with `payload` bytes of pointer/charge before the key and `value` bytes
+  // after it; header and key filled in, the rest left to the caller.
+  static Object* Allocate(Type type, uint32_t flags, std::string_view key, size_t payload,
+                          size_t value);
+
+  bool embedded() const { return type() == Type::kString && !(word_ & kRaw); }
+  bool has_expire() const { return (word_ & kHasExpire) != 0; }
+  void set_has_expire(bool on) { word_ = on ? word_ | kHasExpire : word_ & ~kHasExpire; }
+  size_t key_size() const;
+  // Where the variable part starts (after the lengths of a wide header).
+  char* body() const;
+  void* Pointer() const;
+  void SetPointer(void* p) const;
+  // Raw string / aggregate bookkeeping (pointer, and charged bytes for an aggregate).
+  static size_t PayloadSize(Type type, bool raw);
+
+  uint32_t word_ = 0;  // access (24) | type (3) | kRaw | kWide | kHasExpire
+  uint16_t key_len_ = 0;
+  uint16_t value_len_ = 0;  // embedded strings
 };
+static_assert(sizeof(Object) == 8);
 
 // What one element adds to its aggregate's Object::bytes: the payload plus an approximation of the
 // allocator and node overhead, so INFO used_memory and maxmemory track the data set's size.
@@ -110,6 +192,6 @@ inline int64_t ZSetMemberBytes(std::string_view member) {
 const char* TypeName(Type type);
 
 // Redis's OBJECT ENCODING names for the value as stored now.
-const char* EncodingName(Object& object);
+const char* EncodingName(const Object& object);
 
 }  // namespace aio::cache

@@ -58,16 +58,13 @@ bool Cache::RegisterClient(Client* client) {
 void Cache::UnregisterClient(Client* client) {
   {
     std::lock_guard<std::mutex> lock(pubsub_mu_);
-    for (const std::string& channel : client->channels) {
-      auto it = channels_.find(channel);
-      if (it != channels_.end() && (it->second.erase(client), it->second.empty())) {
-        channels_.erase(it);
-      }
-    }
-    for (const std::string& pattern : client->patterns) {
-      auto it = patterns_.find(pattern);
-      if (it != patterns_.end() && (it->second.erase(client), it->second.empty())) {
-        patterns_.erase(it);
+    for (PubSubKind kind : {PubSubKind::kChannel, PubSubKind::kPattern, PubSubKind::kShard}) {
+      auto& registry = Registry(kind);
+      for (const std::string& channel : client->subscriptions(kind)) {
+        auto it = registry.find(channel);
+        if (it != registry.end() && (it->second.erase(client), it->second.empty())) {
+          registry.erase(it);
+        }
       }
     }
   }
@@ -81,13 +78,20 @@ void Cache::UnregisterClient(Client* client) {
 
 // --- pub/sub -------------------------------------------------------------------------------
 
-int64_t Cache::Publish(std::string_view channel, std::string_view message) {
+StringMap<absl::flat_hash_set<Client*>>& Cache::Registry(PubSubKind kind) {
+  return kind == PubSubKind::kChannel   ? channels_
+         : kind == PubSubKind::kPattern ? patterns_
+                                        : shard_channels_;
+}
+
+int64_t Cache::Publish(std::string_view channel, std::string_view message, bool shard) {
   int64_t receivers = 0;
   std::lock_guard<std::mutex> lock(pubsub_mu_);
-  if (auto it = channels_.find(channel); it != channels_.end()) {
+  const auto& registry = shard ? shard_channels_ : channels_;
+  if (auto it = registry.find(channel); it != registry.end()) {
     for (Client* client : it->second) {
       std::string frame(client->resp == 3 ? ">3\r\n" : "*3\r\n");
-      AppendBulk(&frame, "message");
+      AppendBulk(&frame, shard ? "smessage" : "message");
       AppendBulk(&frame, channel);
       AppendBulk(&frame, message);
       client->Deliver(std::move(frame));
@@ -95,7 +99,7 @@ int64_t Cache::Publish(std::string_view channel, std::string_view message) {
     }
   }
   for (const auto& [pattern, clients] : patterns_) {
-    if (!GlobMatch(pattern, channel)) continue;
+    if (shard || !GlobMatch(pattern, channel)) continue;
     for (Client* client : clients) {
       std::string frame(client->resp == 3 ? ">4\r\n" : "*4\r\n");
       AppendBulk(&frame, "pmessage");
@@ -110,39 +114,39 @@ int64_t Cache::Publish(std::string_view channel, std::string_view message) {
   return receivers;
 }
 
-void Cache::Subscribe(Client& client, std::string_view channel, bool pattern) {
+void Cache::Subscribe(Client& client, std::string_view channel, PubSubKind kind) {
   std::lock_guard<std::mutex> lock(pubsub_mu_);
-  auto& set = pattern ? client.patterns : client.channels;
-  if (!set.emplace(channel).second) return;
-  (pattern ? patterns_ : channels_)[channel].insert(&client);
-  ++(pattern ? client.psub_count : client.sub_count);
+  if (!client.subscriptions(kind).emplace(channel).second) return;
+  Registry(kind)[channel].insert(&client);
+  ++client.sub_counter(kind);
 }
 
-void Cache::Unsubscribe(Client& client, std::string_view channel, bool pattern) {
+void Cache::Unsubscribe(Client& client, std::string_view channel, PubSubKind kind) {
   std::lock_guard<std::mutex> lock(pubsub_mu_);
-  auto& set = pattern ? client.patterns : client.channels;
-  auto own = set.find(channel);
-  if (own == set.end()) return;
-  set.erase(own);
-  --(pattern ? client.psub_count : client.sub_count);
-  auto& registry = pattern ? patterns_ : channels_;
+  StringSet& own = client.subscriptions(kind);
+  auto mine = own.find(channel);
+  if (mine == own.end()) return;
+  own.erase(mine);
+  --client.sub_counter(kind);
+  auto& registry = Registry(kind);
   auto it = registry.find(channel);
   if (it != registry.end() && (it->second.erase(&client), it->second.empty())) registry.erase(it);
 }
 
-std::vector<std::string> Cache::Channels(std::string_view pattern) {
+std::vector<std::string> Cache::Channels(std::string_view pattern, bool shard) {
   std::vector<std::string> out;
   std::lock_guard<std::mutex> lock(pubsub_mu_);
-  for (const auto& [channel, clients] : channels_) {
+  for (const auto& [channel, clients] : shard ? shard_channels_ : channels_) {
     if (pattern.empty() || GlobMatch(pattern, channel)) out.push_back(channel);
   }
   return out;
 }
 
-int64_t Cache::NumSub(std::string_view channel) {
+int64_t Cache::NumSub(std::string_view channel, bool shard) {
   std::lock_guard<std::mutex> lock(pubsub_mu_);
-  auto it = channels_.find(channel);
-  return it == channels_.end() ? 0 : static_cast<int64_t>(it->second.size());
+  const auto& registry = shard ? shard_channels_ : channels_;
+  auto it = registry.find(channel);
+  return it == registry.end() ? 0 : static_cast<int64_t>(it->second.size());
 }
 
 int64_t Cache::NumPat() {
@@ -374,15 +378,15 @@ std::string Cache::ClientInfo(Client& c) {
   // Only fields that are safe to read from another thread: atomics and the locked name fields.
   const int64_t now = NowMs();
   auto [lib_name, lib_ver] = c.lib();
-  const bool subscribed = c.sub_count + c.psub_count > 0;
+  const bool subscribed = c.sub_count + c.psub_count + c.ssub_count > 0;
   return fmt::format(
-      "id={} addr={} laddr={} fd=8 name={} age={} idle={} flags={} db={} sub={} psub={} ssub=0 "
+      "id={} addr={} laddr={} fd=8 name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} "
       "multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=4096 rbp=0 obl=0 oll=0 omem=0 "
       "tot-mem=0 events=r cmd={} user={} redir=-1 resp={} lib-name={} lib-ver={}",
       c.id, c.addr, c.laddr, c.name(), (now - c.created_ms) / 1000,
       (now - c.last_interaction_ms) / 1000, subscribed ? "P" : "N", c.info_db.load(),
-      c.sub_count.load(), c.psub_count.load(), c.last_command.load(), c.user(), c.resp.load(),
-      lib_name, lib_ver);
+      c.sub_count.load(), c.psub_count.load(), c.ssub_count.load(), c.last_command.load(), c.user(),
+      c.resp.load(), lib_name, lib_ver);
 }
 
 std::vector<std::string> Cache::ClientList() {

@@ -1,4 +1,4 @@
-// Connection and server commands: PING ECHO QUIT SELECT AUTH HELLO RESET CLIENT COMMAND DBSIZE
+// Connection and server commands: PING ECHO QUIT SELECT AUTH HELLO RESET CLIENT DBSIZE
 // FLUSHDB FLUSHALL SWAPDB TIME CONFIG MONITOR, and MULTI DISCARD WATCH UNWATCH (EXEC runs in the
 // dispatcher, which holds every shard for it).
 #include "cache/cache.h"
@@ -44,39 +44,6 @@ bool Authenticate(CommandContext& ctx, std::string_view user, std::string_view p
   ctx.client.identity = std::move(*identity);
   ctx.client.authenticated = true;
   return true;
-}
-
-void ReplyCommandInfo(CommandContext& ctx, const CommandSpec& spec) {
-  std::vector<std::string_view> flags;
-  if (spec.flags & kWrite) flags.push_back("write");
-  if (spec.flags & kReadOnly) flags.push_back("readonly");
-  if (spec.flags & kDenyOom) flags.push_back("denyoom");
-  if (spec.flags & kAdmin) flags.push_back("admin");
-  if (spec.flags & kPubSub) flags.push_back("pubsub");
-  if (spec.flags & kFast) flags.push_back("fast");
-  if (spec.flags & kNoAuth) flags.push_back("no_auth");
-  if (spec.flags & kBlocking) flags.push_back("blocking");
-  std::vector<std::string_view> categories;
-  std::string_view cats = spec.categories;
-  while (!cats.empty()) {
-    const size_t space = cats.find(' ');
-    if (space != 0) categories.push_back(cats.substr(0, space));
-    if (space == std::string_view::npos) break;
-    cats.remove_prefix(space + 1);
-  }
-  ctx.rb.Array(10);
-  ctx.rb.Bulk(spec.name);
-  ctx.rb.Int(spec.arity);
-  ctx.rb.Set(static_cast<int64_t>(flags.size()));
-  for (std::string_view f : flags) ctx.rb.Simple(f);
-  ctx.rb.Int(spec.first_key);
-  ctx.rb.Int(spec.last_key);
-  ctx.rb.Int(spec.step);
-  ctx.rb.Set(static_cast<int64_t>(categories.size()));
-  for (std::string_view c : categories) ctx.rb.Simple(c);
-  ctx.rb.Array(0);  // tips
-  ctx.rb.Array(0);  // key specs
-  ctx.rb.Array(0);  // subcommands
 }
 
 // CLIENT TRACKING ON|OFF [REDIRECT id] [PREFIX p ...] [BCAST] [OPTIN] [OPTOUT] [NOLOOP]
@@ -314,11 +281,11 @@ void ServerFamily::Reset(CommandContext& ctx) {
   c.multi_error = false;
   c.queued.clear();
   ctx.cache.Unwatch(c);
-  for (const std::string& ch : std::vector<std::string>(c.channels.begin(), c.channels.end())) {
-    ctx.cache.Unsubscribe(c, ch, false);
-  }
-  for (const std::string& p : std::vector<std::string>(c.patterns.begin(), c.patterns.end())) {
-    ctx.cache.Unsubscribe(c, p, true);
+  for (PubSubKind kind : {PubSubKind::kChannel, PubSubKind::kPattern, PubSubKind::kShard}) {
+    const StringSet& own = c.subscriptions(kind);
+    for (const std::string& ch : std::vector<std::string>(own.begin(), own.end())) {
+      ctx.cache.Unsubscribe(c, ch, kind);
+    }
   }
   ctx.cache.EnableTracking(c, false);
   c.db = 0;
@@ -424,60 +391,6 @@ void ServerFamily::ClientCmd(CommandContext& ctx) {
         "GETREDIR");
   } else {
     ctx.rb.Error(UnknownSubcommand("client", ctx.arg(1)));
-  }
-}
-
-void ServerFamily::Command(CommandContext& ctx) {
-  std::span<const CommandSpec> table = CommandTable();
-  if (ctx.argc() == 1) {
-    ctx.rb.Array(static_cast<int64_t>(table.size()));
-    for (const CommandSpec& spec : table) ReplyCommandInfo(ctx, spec);
-    return;
-  }
-  const std::string sub = ToLower(ctx.arg(1));
-  if (sub == "count") {
-    ctx.rb.Int(static_cast<int64_t>(table.size()));
-  } else if (sub == "info") {
-    if (ctx.argc() == 2) {
-      ctx.rb.Array(static_cast<int64_t>(table.size()));
-      for (const CommandSpec& spec : table) ReplyCommandInfo(ctx, spec);
-      return;
-    }
-    ctx.rb.Array(static_cast<int64_t>(ctx.argc() - 2));
-    for (size_t i = 2; i < ctx.argc(); ++i) {
-      const CommandSpec* spec = FindCommand(ctx.arg(i));
-      if (spec == nullptr) {
-        ctx.rb.NullArray();
-      } else {
-        ReplyCommandInfo(ctx, *spec);
-      }
-    }
-  } else if (sub == "docs") {
-    // Docs are optional for clients (redis-cli falls back to its built-in hints).
-    ctx.rb.Map(0);
-  } else if (sub == "list") {
-    ctx.rb.Array(static_cast<int64_t>(table.size()));
-    for (const CommandSpec& spec : table) ctx.rb.Bulk(spec.name);
-  } else if (sub == "getkeys") {
-    if (ctx.argc() < 3) {
-      ctx.rb.Error(ArityError("command|getkeys"));
-      return;
-    }
-    const CommandSpec* spec = FindCommand(ctx.arg(2));
-    if (spec == nullptr) {
-      ctx.rb.Error("ERR Invalid command specified");
-      return;
-    }
-    std::vector<std::string_view> keys;
-    CommandKeys(*spec, ctx.args.subspan(2), &keys);
-    if (keys.empty()) {
-      ctx.rb.Error("ERR The command has no key arguments");
-      return;
-    }
-    ctx.rb.Array(static_cast<int64_t>(keys.size()));
-    for (std::string_view k : keys) ctx.rb.Bulk(k);
-  } else {
-    ctx.rb.Error(UnknownSubcommand("command", ctx.arg(1)));
   }
 }
 

@@ -11,7 +11,6 @@
 #include <fstream>
 #include <iterator>
 #include <mutex>
-#include <optional>
 #include <utility>
 #include <vector>
 
@@ -47,7 +46,7 @@ void PutString(std::string& out, std::string_view s) {
   out.append(s);
 }
 
-void PutObject(std::string& out, Object& object) {
+void PutObject(std::string& out, const Object& object) {
   switch (object.type()) {
     case Type::kString:
       PutString(out, object.str());
@@ -114,55 +113,55 @@ class Reader {
   size_t pos_ = 0;
 };
 
-std::optional<Object> ReadObject(Reader& in, Type type) {
+ObjectPtr ReadObject(Reader& in, Type type) {
   uint64_t n = 0;
   std::string a, b;
   switch (type) {
     case Type::kString:
-      if (!in.String(&a)) return std::nullopt;
-      return Object(std::move(a));
+      if (!in.String(&a)) return nullptr;
+      return Object::String(a);
     case Type::kHash: {
-      Object o = Object::Make<HashValue>();
-      if (!in.Count(&n)) return std::nullopt;
+      ObjectPtr o = Object::Make<HashValue>();
+      if (!in.Count(&n)) return nullptr;
       for (uint64_t i = 0; i < n; ++i) {
-        if (!in.String(&a) || !in.String(&b)) return std::nullopt;
-        o.bytes += HashFieldBytes(a, b);
-        o.hash().insert_or_assign(std::move(a), std::move(b));
+        if (!in.String(&a) || !in.String(&b)) return nullptr;
+        o->AddBytes(HashFieldBytes(a, b));
+        o->hash().insert_or_assign(std::move(a), std::move(b));
       }
       return o;
     }
     case Type::kList: {
-      Object o = Object::Make<ListValue>();
-      if (!in.Count(&n)) return std::nullopt;
+      ObjectPtr o = Object::Make<ListValue>();
+      if (!in.Count(&n)) return nullptr;
       for (uint64_t i = 0; i < n; ++i) {
-        if (!in.String(&a)) return std::nullopt;
-        o.bytes += ListElementBytes(a);
-        o.list().push_back(std::move(a));
+        if (!in.String(&a)) return nullptr;
+        o->AddBytes(ListElementBytes(a));
+        o->list().push_back(std::move(a));
       }
       return o;
     }
     case Type::kSet: {
-      Object o = Object::Make<SetValue>();
-      if (!in.Count(&n)) return std::nullopt;
+      ObjectPtr o = Object::Make<SetValue>();
+      if (!in.Count(&n)) return nullptr;
       for (uint64_t i = 0; i < n; ++i) {
-        if (!in.String(&a)) return std::nullopt;
-        o.bytes += SetMemberBytes(a);
-        o.set().insert(std::move(a));
+        if (!in.String(&a)) return nullptr;
+        o->AddBytes(SetMemberBytes(a));
+        o->set().insert(std::move(a));
       }
       return o;
     }
     case Type::kZSet: {
-      Object o = Object::Make<ZSetValue>();
+      ObjectPtr o = Object::Make<ZSetValue>();
       double score = 0;
-      if (!in.Count(&n)) return std::nullopt;
+      if (!in.Count(&n)) return nullptr;
       for (uint64_t i = 0; i < n; ++i) {
-        if (!in.String(&a) || !in.Fixed(&score)) return std::nullopt;
-        if (o.zset().Insert(a, score)) o.bytes += ZSetMemberBytes(a);
+        if (!in.String(&a) || !in.Fixed(&score)) return nullptr;
+        if (o->zset().Insert(a, score)) o->AddBytes(ZSetMemberBytes(a));
       }
       return o;
     }
   }
-  return std::nullopt;
+  return nullptr;
 }
 
 absl::Status Errno(std::string_view what, const std::string& path) {
@@ -217,21 +216,18 @@ absl::StatusOr<SnapshotStats> SaveSnapshot(Keyspace& keyspace, const std::string
       Shard& shard = keyspace.shard(i);
       std::lock_guard<std::mutex> lock(shard.mu);
       for (int db = 0; db < keyspace.databases(); ++db) {
-        Db& d = shard.dbs[db];
-        for (auto& [key, object] : d.dict) {
-          int64_t expire = -1;
-          if (auto e = d.expires.find(key); e != d.expires.end()) {
-            if (e->second <= now_ms) continue;
-            expire = e->second;
-          }
+        const Db& d = shard.dbs[db];
+        d.dict.ForEach([&](const Object* object) {
+          const int64_t expire = Keyspace::ExpireOf(d, *object);
+          if (expire >= 0 && expire <= now_ms) return;
           chunk.push_back(static_cast<char>(kEntry));
           PutVarint(chunk, static_cast<uint64_t>(db));
-          chunk.push_back(static_cast<char>(object.type()));
+          chunk.push_back(static_cast<char>(object->type()));
           PutFixed(chunk, expire);
-          PutString(chunk, key);
-          PutObject(chunk, object);
+          PutString(chunk, object->key());
+          PutObject(chunk, *object);
           ++stats.keys;
-        }
+        });
       }
     }
     if (!write(chunk)) return fail("cannot write");
@@ -288,7 +284,7 @@ absl::StatusOr<SnapshotStats> LoadSnapshot(Keyspace& keyspace, const std::string
   struct Entry {
     int db;
     std::string key;
-    Object object;
+    ObjectPtr object;
     int64_t expire;
   };
   std::vector<Entry> entries;
@@ -311,9 +307,9 @@ absl::StatusOr<SnapshotStats> LoadSnapshot(Keyspace& keyspace, const std::string
                       keyspace.databases()));
     }
     if (type > static_cast<uint8_t>(Type::kZSet)) return corrupt(fmt::format("type {}", type));
-    std::optional<Object> object = ReadObject(in, static_cast<Type>(type));
+    ObjectPtr object = ReadObject(in, static_cast<Type>(type));
     if (!object) return corrupt(fmt::format("truncated value of key '{}'", key));
-    entries.push_back(Entry{static_cast<int>(db), std::move(key), std::move(*object), expire});
+    entries.push_back(Entry{static_cast<int>(db), std::move(key), std::move(object), expire});
   }
   uint64_t count = 0;
   if (!in.Fixed(&count) || count != entries.size()) return corrupt("entry count mismatch");

@@ -17,17 +17,9 @@ Object* ReadString(CommandContext& ctx, std::string_view key, bool* wrong) {
   return ctx.ReadTyped(key, Type::kString, wrong);
 }
 
-void StoreString(CommandContext& ctx, std::string_view key, std::string value,
+void StoreString(CommandContext& ctx, std::string_view key, std::string_view value,
                  bool keep_ttl = false) {
-  ctx.ks.Put(ctx.db(), key, Object(std::move(value)), keep_ttl);
-}
-
-// Replaces the string of an existing object in place and re-charges it.
-void Rewrite(CommandContext& ctx, std::string_view key, Object* object, std::string value) {
-  const int64_t delta =
-      static_cast<int64_t>(value.size()) - static_cast<int64_t>(object->str().size());
-  object->str() = std::move(value);
-  ctx.Charge(key, object, delta);
+  ctx.ks.SetString(ctx.db(), key, value, keep_ttl);
 }
 
 // INCR* / INCRBYFLOAT's start: *object is the string at args[1] (null when absent) and *value the
@@ -44,16 +36,6 @@ bool ReadNumber(CommandContext& ctx, bool (*parse)(std::string_view, T*),
     return false;
   }
   return true;
-}
-
-// Stores an incremented number's text: in place when `object` exists, else as a new string.
-void StoreNumber(CommandContext& ctx, std::string_view key, Object* object, std::string text,
-                 bool keep_ttl) {
-  if (object == nullptr) {
-    StoreString(ctx, key, std::move(text), keep_ttl);
-  } else {
-    Rewrite(ctx, key, object, std::move(text));
-  }
 }
 
 // SET / GETEX: true when `opt` is EX, PX, EXAT or PXAT (any case).
@@ -139,7 +121,7 @@ void StringFamily::Set(CommandContext& ctx) {
     else
       ctx.rb.Bulk(old->str());
   }
-  StoreString(ctx, key, std::string(ctx.arg(2)), keep_ttl);
+  StoreString(ctx, key, ctx.arg(2), keep_ttl);
   if (when >= 0) ctx.ks.SetExpire(ctx.db(), key, when);
   ctx.Notify(kNotifyString, "set", key);
   if (when >= 0) ctx.Notify(kNotifyGeneric, "expire", key);
@@ -151,7 +133,7 @@ void StringFamily::SetNx(CommandContext& ctx) {
     ctx.rb.Int(0);
     return;
   }
-  StoreString(ctx, ctx.arg(1), std::string(ctx.arg(2)));
+  StoreString(ctx, ctx.arg(1), ctx.arg(2));
   ctx.Notify(kNotifyString, "set", ctx.arg(1));
   ctx.rb.Int(1);
 }
@@ -160,7 +142,7 @@ void StringFamily::SetEx(CommandContext& ctx) {
   int64_t when = 0;
   const bool seconds = ctx.spec->name[0] == 's';
   if (!ParseExpireOption(ctx, 2, seconds ? 1000 : 1, false, &when)) return;
-  StoreString(ctx, ctx.arg(1), std::string(ctx.arg(3)));
+  StoreString(ctx, ctx.arg(1), ctx.arg(3));
   ctx.ks.SetExpire(ctx.db(), ctx.arg(1), when);
   ctx.Notify(kNotifyString, "set", ctx.arg(1));
   ctx.Notify(kNotifyGeneric, "expire", ctx.arg(1));
@@ -175,7 +157,7 @@ void StringFamily::GetSet(CommandContext& ctx) {
     ctx.rb.Null();
   else
     ctx.rb.Bulk(old->str());
-  StoreString(ctx, ctx.arg(1), std::string(ctx.arg(2)));
+  StoreString(ctx, ctx.arg(1), ctx.arg(2));
   ctx.Notify(kNotifyString, "set", ctx.arg(1));
 }
 
@@ -235,7 +217,7 @@ void StringFamily::MSet(CommandContext& ctx) {
     }
   }
   for (size_t i = 1; i < ctx.argc(); i += 2) {
-    StoreString(ctx, ctx.arg(i), std::string(ctx.arg(i + 1)));
+    StoreString(ctx, ctx.arg(i), ctx.arg(i + 1));
     ctx.Notify(kNotifyString, "set", ctx.arg(i));
   }
   if (nx) {
@@ -270,7 +252,7 @@ void StringFamily::Incr(CommandContext& ctx) {
   }
   char buf[24];
   const auto end = std::to_chars(buf, buf + sizeof(buf), value).ptr;
-  StoreNumber(ctx, key, object, std::string(buf, end), false);
+  StoreString(ctx, key, std::string_view(buf, end - buf), /*keep_ttl=*/true);
   ctx.Notify(kNotifyString, by >= 0 ? "incrby" : "decrby", key);
   ctx.rb.Int(value);
 }
@@ -288,7 +270,7 @@ void StringFamily::IncrByFloat(CommandContext& ctx) {
     return;
   }
   const std::string text = protocol::resp::ReplyBuilder::FormatDouble(value);
-  StoreNumber(ctx, key, object, text, true);
+  StoreString(ctx, key, text, /*keep_ttl=*/true);
   ctx.Notify(kNotifyString, "incrbyfloat", key);
   ctx.rb.Bulk(text);
 }
@@ -299,16 +281,15 @@ void StringFamily::Append(CommandContext& ctx) {
   Object* object = ctx.LookupTyped(key, Type::kString, &wrong);
   if (wrong) return;
   if (object == nullptr) {
-    StoreString(ctx, key, std::string(ctx.arg(2)));
+    StoreString(ctx, key, ctx.arg(2));
     ctx.rb.Int(static_cast<int64_t>(ctx.arg(2).size()));
   } else {
     if (static_cast<int64_t>(object->str().size() + ctx.arg(2).size()) > kMaxStringBytes) {
       ctx.rb.Error("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
       return;
     }
-    object->str().append(ctx.arg(2));
-    ctx.Charge(key, object, static_cast<int64_t>(ctx.arg(2).size()));
-    ctx.rb.Int(static_cast<int64_t>(object->str().size()));
+    const Object& appended = ctx.ks.AppendString(ctx.db(), *object, ctx.arg(2));
+    ctx.rb.Int(static_cast<int64_t>(appended.str().size()));
   }
   ctx.Notify(kNotifyString, "append", key);
 }
@@ -329,7 +310,7 @@ void StringFamily::GetRange(CommandContext& ctx) {
     ctx.rb.Bulk("");
     return;
   }
-  const std::string& s = object->str();
+  const std::string_view s = object->str();
   if (start < 0 && end < 0 && start > end) {
     ctx.rb.Bulk("");
     return;
@@ -338,7 +319,7 @@ void StringFamily::GetRange(CommandContext& ctx) {
     ctx.rb.Bulk("");
     return;
   }
-  ctx.rb.Bulk(std::string_view(s).substr(start, end - start + 1));
+  ctx.rb.Bulk(s.substr(start, end - start + 1));
 }
 
 void StringFamily::SetRange(CommandContext& ctx) {
@@ -357,21 +338,14 @@ void StringFamily::SetRange(CommandContext& ctx) {
   bool wrong = false;
   Object* object = ctx.LookupTyped(key, Type::kString, &wrong);
   if (wrong) return;
-  if (object == nullptr) {
-    if (value.empty()) {
-      ctx.rb.Int(0);
-      return;
-    }
-    object = &ctx.ks.Put(ctx.db(), key, Object(std::string()));
-  }
-  std::string s = object->str();
+  std::string s(object == nullptr ? std::string_view() : object->str());
   if (!value.empty()) {
     if (s.size() < offset + value.size()) s.resize(offset + value.size(), '\0');
     s.replace(offset, value.size(), value);
-    Rewrite(ctx, key, object, std::move(s));
+    StoreString(ctx, key, s, /*keep_ttl=*/true);
     ctx.Notify(kNotifyString, "setrange", key);
   }
-  ctx.rb.Int(static_cast<int64_t>(object->str().size()));
+  ctx.rb.Int(static_cast<int64_t>(s.size()));
 }
 
 void StringFamily::SetBit(CommandContext& ctx) {
@@ -389,15 +363,14 @@ void StringFamily::SetBit(CommandContext& ctx) {
   bool wrong = false;
   Object* object = ctx.LookupTyped(key, Type::kString, &wrong);
   if (wrong) return;
-  if (object == nullptr) object = &ctx.ks.Put(ctx.db(), key, Object(std::string()));
-  std::string s = object->str();
+  std::string s(object == nullptr ? std::string_view() : object->str());
   const size_t byte = static_cast<size_t>(offset >> 3);
   if (s.size() <= byte) s.resize(byte + 1, '\0');
   const int shift = 7 - static_cast<int>(offset & 7);
   const int old = (static_cast<unsigned char>(s[byte]) >> shift) & 1;
   s[byte] = static_cast<char>((static_cast<unsigned char>(s[byte]) & ~(1 << shift)) |
                               (static_cast<int>(bit) << shift));
-  Rewrite(ctx, key, object, std::move(s));
+  StoreString(ctx, key, s, /*keep_ttl=*/true);
   ctx.Notify(kNotifyString, "setbit", key);
   ctx.rb.Int(old);
 }
@@ -454,7 +427,7 @@ bool ReadBitRange(CommandContext& ctx, size_t i, int64_t* start, int64_t* end, b
   return !wrong;
 }
 
-bool BitAt(const std::string& s, int64_t bit) {
+bool BitAt(std::string_view s, int64_t bit) {
   return (static_cast<unsigned char>(s[static_cast<size_t>(bit >> 3)]) >> (7 - (bit & 7))) & 1;
 }
 
@@ -473,7 +446,7 @@ void StringFamily::BitCount(CommandContext& ctx) {
     ctx.rb.Int(0);
     return;
   }
-  const std::string& s = object->str();
+  const std::string_view s = object->str();
   const int64_t len = static_cast<int64_t>(s.size()) * (bits ? 8 : 1);
   if (ctx.argc() == 2) {
     start = 0;
@@ -506,7 +479,7 @@ void StringFamily::BitPos(CommandContext& ctx) {
     ctx.rb.Int(bit ? -1 : 0);
     return;
   }
-  const std::string& s = object->str();
+  const std::string_view s = object->str();
   const int64_t bytes = static_cast<int64_t>(s.size());
   const int64_t len = bits ? bytes * 8 : bytes;
   if (!has_end) end = len - 1;

@@ -101,6 +101,29 @@ TEST(StringFamilyTest, KeyCommands) {
   EXPECT_EQ(h.Run({"RANDOMKEY"}), "$-1\r\n");
 }
 
+// Rewrites reallocate a string's entry (its value is stored inline): the TTL and value survive.
+TEST(StringFamilyTest, RewritesKeepTheTtlAndLongValuesRoundTrip) {
+  CacheHarness h;
+  EXPECT_EQ(h.Run({"SET", "s", "ab", "EX", "100"}), "+OK\r\n");
+  EXPECT_EQ(h.Run({"APPEND", "s", "cd"}), ":4\r\n");
+  EXPECT_EQ(h.Run({"APPEND", "s", "ef"}), ":6\r\n");
+  EXPECT_EQ(h.Run({"SETRANGE", "s", "0", "X"}), ":6\r\n");
+  EXPECT_EQ(h.Run({"GET", "s"}), "$6\r\nXbcdef\r\n");
+  EXPECT_EQ(h.Run({"TTL", "s"}), ":100\r\n");
+  EXPECT_EQ(h.Run({"SET", "n", "5", "EX", "100"}), "+OK\r\n");
+  EXPECT_EQ(h.Run({"INCR", "n"}), ":6\r\n");
+  EXPECT_EQ(h.Run({"TTL", "n"}), ":100\r\n");
+  EXPECT_EQ(h.Run({"SETBIT", "n", "0", "1"}), ":0\r\n");
+  EXPECT_EQ(h.Run({"GET", "n"}), "$1\r\n\xb6\r\n");
+  EXPECT_EQ(h.Run({"TTL", "n"}), ":100\r\n");
+  const std::string big(70000, 'v');
+  EXPECT_EQ(h.Run({"SET", "big", big}), "+OK\r\n");
+  EXPECT_EQ(h.Run({"STRLEN", "big"}), ":70000\r\n");
+  EXPECT_EQ(h.Run({"OBJECT", "ENCODING", "big"}), "$3\r\nraw\r\n");
+  EXPECT_EQ(h.Run({"SET", "s", "plain"}), "+OK\r\n");
+  EXPECT_EQ(h.Run({"TTL", "s"}), ":-1\r\n");
+}
+
 TEST(StringFamilyTest, ScanVisitsEveryKeyOnce) {
   CacheHarness h;
   for (int i = 0; i < 500; ++i) h.Run({"SET", "key:" + std::to_string(i), "v"});

@@ -1,6 +1,6 @@
 // Sorted-set commands: ZADD ZREM ZSCORE ZMSCORE ZINCRBY ZCARD ZCOUNT ZLEXCOUNT ZRANK ZREVRANK
 // ZRANGE (BYSCORE BYLEX REV LIMIT WITHSCORES) and its legacy forms, ZREMRANGEBY*, ZPOPMIN ZPOPMAX
-// BZPOPMIN BZPOPMAX ZUNIONSTORE ZINTERSTORE ZSCAN ZRANDMEMBER.
+// BZPOPMIN BZPOPMAX ZMPOP BZMPOP ZRANGESTORE ZUNIONSTORE ZINTERSTORE ZSCAN ZRANDMEMBER.
 #include <cmath>
 #include <random>
 
@@ -13,29 +13,61 @@ namespace {
 
 void ReplyScore(CommandContext& ctx, double score) { ctx.rb.Double(score); }
 
-// Replies the members with ranks in `r` (walking down when `rev`), after LIMIT's offset/count.
-void ReplyRange(CommandContext& ctx, const ZSetValue& z, RankRange r, bool rev, bool withscores,
-                int64_t offset = 0, int64_t count = -1) {
+// How many of the members with ranks in `r` LIMIT's offset/count (count < 0: all) keeps.
+int64_t LimitedSize(RankRange r, int64_t offset, int64_t count) {
   int64_t n = r.size();
-  if (offset < 0 || offset >= n) {
-    n = 0;
-  } else {
-    n -= offset;
-    if (count >= 0 && count < n) n = count;
-  }
-  const bool pairs = withscores && ctx.rb.resp3();
-  ctx.rb.Array(withscores && !pairs ? n * 2 : n);
+  if (offset < 0 || offset >= n) return 0;
+  n -= offset;
+  return count >= 0 && count < n ? count : n;
+}
+
+// Calls fn(entry) for `n` members with ranks in `r` from `offset` on (walking down when `rev`).
+template <typename Fn>
+void WalkRange(const ZSetValue& z, RankRange r, bool rev, int64_t offset, int64_t n, Fn fn) {
   if (n == 0) return;
   auto it = z.tree.find_by_order(static_cast<size_t>(rev ? r.hi - offset : r.lo + offset));
   for (int64_t i = 0; i < n; ++i) {
-    if (pairs) ctx.rb.Array(2);
-    ctx.rb.Bulk(it->second);
-    if (withscores) ReplyScore(ctx, it->first);
+    fn(*it);
     if (rev)
       --it;
     else
       ++it;
   }
+}
+
+// Replies the members with ranks in `r` (walking down when `rev`), after LIMIT's offset/count.
+void ReplyRange(CommandContext& ctx, const ZSetValue& z, RankRange r, bool rev, bool withscores,
+                int64_t offset, int64_t count) {
+  const int64_t n = LimitedSize(r, offset, count);
+  const bool pairs = withscores && ctx.rb.resp3();
+  ctx.rb.Array(withscores && !pairs ? n * 2 : n);
+  WalkRange(z, r, rev, offset, n, [&](const ZSetValue::Entry& entry) {
+    if (pairs) ctx.rb.Array(2);
+    ctx.rb.Bulk(entry.second);
+    if (withscores) ReplyScore(ctx, entry.first);
+  });
+}
+
+// ZRANGESTORE's end: replaces `dst` with the members ReplyRange would reply and replies their
+// count (an empty result deletes `dst`).
+void StoreRange(CommandContext& ctx, std::string_view dst, const ZSetValue* z, RankRange r,
+                bool rev, int64_t offset, int64_t count) {
+  std::vector<ZSetValue::Entry> entries;
+  if (z != nullptr) {
+    const int64_t n = LimitedSize(r, offset, count);
+    entries.reserve(static_cast<size_t>(n));
+    WalkRange(*z, r, rev, offset, n,
+              [&](const ZSetValue::Entry& entry) { entries.push_back(entry); });
+  }
+  ctx.ks.Delete(ctx.db(), dst);
+  if (!entries.empty()) {
+    Object* target = ctx.LookupOrCreate<ZSetValue>(dst, Type::kZSet);
+    for (const auto& [score, member] : entries) {
+      target->zset().Insert(member, score);
+      ctx.Charge(dst, target, ZSetMemberBytes(member));
+    }
+  }
+  FinishStore(ctx, dst, kNotifyZSet, "zrangestore", static_cast<int64_t>(entries.size()));
 }
 
 void EraseRanks(CommandContext& ctx, std::string_view key, Object* object, RankRange r) {
@@ -49,25 +81,29 @@ void EraseRanks(CommandContext& ctx, std::string_view key, Object* object, RankR
   }
 }
 
-// Pops `count` from the low (min) or high end; replies [member, score, ...] or, for
-// `with_key` (BZPOP*), [key, member, score].
+// How PopEnd replies: ZPOPMIN k -> [member, score]; ZPOPMIN k n -> the same flat under RESP2,
+// [[member, score], ...] under RESP3; BZPOPMIN -> [key, member, score]; ZMPOP's element list ->
+// [[member, score], ...] under both protocols.
+enum class PopShape { kFlat, kPairsInResp3, kWithKey, kPairs };
+
+// Pops `count` from the low (min) or high end and replies them in `shape`.
 void PopEnd(CommandContext& ctx, std::string_view key, Object* object, bool max, int64_t count,
-            bool with_key, bool nested) {
+            PopShape shape) {
   ZSetValue& z = object->zset();
   const int64_t n = std::min<int64_t>(count, static_cast<int64_t>(z.size()));
-  if (with_key) {
+  const bool pairs =
+      shape == PopShape::kPairs || (shape == PopShape::kPairsInResp3 && ctx.rb.resp3());
+  if (shape == PopShape::kWithKey) {
     ctx.rb.Array(3);
     ctx.rb.Bulk(key);
-  } else if (nested && ctx.rb.resp3()) {
-    ctx.rb.Array(n);
   } else {
-    ctx.rb.Array(n * 2);
+    ctx.rb.Array(pairs ? n : n * 2);
   }
   for (int64_t i = 0; i < n; ++i) {
     auto it = max ? z.tree.find_by_order(z.size() - 1) : z.tree.begin();
     const std::string member = it->second;
     const double score = it->first;
-    if (nested && ctx.rb.resp3() && !with_key) ctx.rb.Array(2);
+    if (pairs) ctx.rb.Array(2);
     ctx.rb.Bulk(member);
     ReplyScore(ctx, score);
     z.Erase(member);
@@ -291,10 +327,14 @@ void ZSetFamily::ZRank(CommandContext& ctx) {
 
 void ZSetFamily::ZRange(CommandContext& ctx) {
   const std::string_view name = ctx.spec->name;
+  // ZRANGESTORE dst src min max ...: ZRANGE's options on args shifted by one, without WITHSCORES.
+  const bool store = name == "zrangestore";
+  const bool modern = store || name == "zrange";
+  const size_t src = store ? 2 : 1;
   enum { kIndex, kScore, kLex } by = kIndex;
   bool rev = false, withscores = false, has_limit = false;
   int64_t offset = 0, count = -1;
-  size_t opts = 4;
+  const size_t opts = src + 3;
   if (name == "zrevrange") {
     rev = true;
   } else if (name == "zrangebyscore" || name == "zrevrangebyscore") {
@@ -306,24 +346,24 @@ void ZSetFamily::ZRange(CommandContext& ctx) {
   }
   for (size_t i = opts; i < ctx.argc(); ++i) {
     std::string_view opt = ctx.arg(i);
-    if (EqualsIgnoreCase(opt, "withscores") && by != kLex) {
+    if (EqualsIgnoreCase(opt, "withscores") && by != kLex && !store) {
       withscores = true;
     } else if (EqualsIgnoreCase(opt, "limit") && i + 2 < ctx.argc() && name != "zrevrange") {
       if (!ctx.IntArg(i + 1, &offset) || !ctx.IntArg(i + 2, &count)) return;
       has_limit = true;
       i += 2;
-    } else if (name == "zrange" && EqualsIgnoreCase(opt, "byscore")) {
+    } else if (modern && EqualsIgnoreCase(opt, "byscore")) {
       by = kScore;
-    } else if (name == "zrange" && EqualsIgnoreCase(opt, "bylex")) {
+    } else if (modern && EqualsIgnoreCase(opt, "bylex")) {
       by = kLex;
-    } else if (name == "zrange" && EqualsIgnoreCase(opt, "rev")) {
+    } else if (modern && EqualsIgnoreCase(opt, "rev")) {
       rev = true;
     } else {
       ctx.rb.Error(errors::kSyntax);
       return;
     }
   }
-  if (name == "zrange" && withscores && by == kLex) {
+  if (modern && withscores && by == kLex) {
     ctx.rb.Error("ERR syntax error, WITHSCORES not supported in combination with BYLEX");
     return;
   }
@@ -333,7 +373,7 @@ void ZSetFamily::ZRange(CommandContext& ctx) {
     return;
   }
   // Under REV the bounds come max first (ZRANGE k max min BYSCORE REV, ZREVRANGEBYSCORE).
-  std::string_view lo_arg = ctx.arg(2), hi_arg = ctx.arg(3);
+  std::string_view lo_arg = ctx.arg(src + 1), hi_arg = ctx.arg(src + 2);
   if (rev && by != kIndex) std::swap(lo_arg, hi_arg);
   ScoreBound smin, smax;
   LexBound lmin, lmax;
@@ -346,12 +386,15 @@ void ZSetFamily::ZRange(CommandContext& ctx) {
     ctx.rb.Error(errors::kMinMaxLex);
     return;
   }
-  if (by == kIndex && (!ctx.IntArg(2, &start) || !ctx.IntArg(3, &stop))) return;
+  if (by == kIndex && (!ctx.IntArg(src + 1, &start) || !ctx.IntArg(src + 2, &stop))) return;
   bool wrong = false;
-  Object* object = ctx.ReadTyped(ctx.arg(1), Type::kZSet, &wrong);
+  Object* object = ctx.ReadTyped(ctx.arg(src), Type::kZSet, &wrong);
   if (wrong) return;
   if (object == nullptr) {
-    ctx.rb.Array(0);
+    if (store)
+      StoreRange(ctx, ctx.arg(1), nullptr, RankRange{}, rev, 0, -1);
+    else
+      ctx.rb.Array(0);
     return;
   }
   const ZSetValue& z = object->zset();
@@ -370,7 +413,11 @@ void ZSetFamily::ZRange(CommandContext& ctx) {
   } else {
     r = by == kScore ? ScoreRanks(z, smin, smax) : LexRanks(z, lmin, lmax);
   }
-  ReplyRange(ctx, z, r, rev, withscores, has_limit ? offset : 0, has_limit ? count : -1);
+  if (!has_limit) offset = 0, count = -1;
+  if (store)
+    StoreRange(ctx, ctx.arg(1), &z, r, rev, offset, count);
+  else
+    ReplyRange(ctx, z, r, rev, withscores, offset, count);
 }
 
 void ZSetFamily::ZRemRange(CommandContext& ctx) {
@@ -426,7 +473,8 @@ void ZSetFamily::ZPop(CommandContext& ctx) {
     ctx.rb.Array(0);
     return;
   }
-  PopEnd(ctx, ctx.arg(1), object, max, count, false, ctx.argc() == 3);
+  PopEnd(ctx, ctx.arg(1), object, max, count,
+         ctx.argc() == 3 ? PopShape::kPairsInResp3 : PopShape::kFlat);
 }
 
 void ZSetFamily::BZPop(CommandContext& ctx) {
@@ -438,10 +486,21 @@ void ZSetFamily::BZPop(CommandContext& ctx) {
     Object* object = ctx.LookupTyped(ctx.arg(i), Type::kZSet, &wrong);
     if (wrong) return;
     if (object == nullptr) continue;
-    PopEnd(ctx, ctx.arg(i), object, max, 1, true, false);
+    PopEnd(ctx, ctx.arg(i), object, max, 1, PopShape::kWithKey);
     return;
   }
   ctx.Block(ctx.args.subspan(1, ctx.argc() - 2), timeout);
+}
+
+// ZMPOP numkeys key [key ...] MIN|MAX [COUNT n] and BZMPOP timeout numkeys ... (Redis 7): pops
+// up to n members from the first non-empty sorted set and replies [key, [[member, score], ...]]
+// (RESP2 and RESP3); a null array when every set is empty (BZMPOP: blocks, or times out with a
+// null array; in MULTI it does not block).
+void ZSetFamily::ZMPop(CommandContext& ctx) {
+  MPopFirst(ctx, Type::kZSet, "min", "max",
+            [&](std::string_view key, Object* object, const MPopArgs& mpop) {
+              PopEnd(ctx, key, object, !mpop.first_end, mpop.count, PopShape::kPairs);
+            });
 }
 
 }  // namespace aio::cache

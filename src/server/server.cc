@@ -19,6 +19,33 @@ namespace {
 // HTTP gets 1 s to finish in-flight requests and gRPC about 2 s, so a stop stays under 5 s.
 constexpr std::chrono::milliseconds kHttpDrainTimeout{1000};
 
+// The cache's ACL USERS / LIST / GETUSER view of AIO's users: admin, and the cache permissions
+// of their roles.
+absl::StatusOr<std::vector<cache::AclUser>> CacheAclUsers(auth::AuthService* service) {
+  absl::StatusOr<std::vector<auth::User>> users = service->ListUsers();
+  if (!users.ok()) return users.status();
+  absl::StatusOr<std::vector<auth::Role>> roles = service->ListRoles();
+  if (!roles.ok()) return roles.status();
+  std::vector<cache::AclUser> out;
+  for (const auth::User& user : *users) {
+    cache::AclUser& acl = out.emplace_back(cache::AclUser{
+        .name = user.name,
+        .enabled = !user.disabled,
+        .admin = std::any_of(user.roles.begin(), user.roles.end(), auth::IsSuperRole)});
+    for (const auth::Role& role : *roles) {
+      if (std::find(user.roles.begin(), user.roles.end(), role.name) == user.roles.end()) continue;
+      for (const auth::Permission& p : role.permissions) {
+        if (p.resource == auth::Resource::kAdmin) acl.admin = true;
+        if (p.resource != auth::Resource::kCache) continue;
+        acl.keys.push_back(
+            {p.key, (p.actions & auth::kRead) != 0, (p.actions & auth::kWrite) != 0});
+      }
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+  return out;
+}
+
 }  // namespace
 
 uint64_t StableId(std::string_view text) {
@@ -82,12 +109,16 @@ absl::Status Server::StartCache() {
           .snapshot_interval_ms = c.snapshot_interval.count(),
       },
       auth ? auth_.get() : nullptr, auth ? auth_.get() : nullptr);
+  if (auth) {
+    cache_->set_acl_users([service = auth_.get()] { return CacheAclUsers(service); });
+  }
   if (absl::Status status = cache_->LoadSnapshot(); !status.ok()) {
     return absl::Status(status.code(),
                         fmt::format("cache.persistence: {}", std::string(status.message())));
   }
   cache_->Start();
-  resp_ = std::make_unique<protocol::resp::RespServer>(cache_.get(), DataPool());
+  resp_ =
+      std::make_unique<protocol::resp::RespServer>(cache_.get(), static_cast<size_t>(c.io_threads));
   absl::StatusOr<int> port = resp_->Start(host, static_cast<int>(c.port));
   if (!port.ok()) {
     resp_.reset();

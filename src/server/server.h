@@ -74,7 +74,7 @@ class Server {
 
  private:
   absl::Status PrepareDataDir() const;
-  // The data planes' I/O threads (NATS, RESP), created on first use.
+  // The NATS front-end's I/O threads, created on first use (the cache's are its RespServer's).
   net::IoPool* DataPool();
   absl::Status StartMq();
   absl::Status StartCache();
@@ -119,7 +119,7 @@ class Server {
   // Stopped after nats_ (no publisher left) and before the broker goes.
   std::unique_ptr<mq::jetstream::JetStreamService> jetstream_;
   std::unique_ptr<protocol::nats::NatsServer> nats_;
-  std::unique_ptr<cache::Cache> cache_;  // outlives io_pool_: connections unregister from it
+  std::unique_ptr<cache::Cache> cache_;  // outlives resp_'s I/O threads: connections unregister
   std::unique_ptr<protocol::resp::RespServer> resp_;
   std::unique_ptr<protocol::http::HttpApi> http_api_;
   std::unique_ptr<protocol::http::MqApi> mq_api_;

@@ -40,6 +40,7 @@ RespConnection::RespConnection(cache::Cache* cache, RespServer* server,
       parser_(LimitsOf(cache->options())),
       rb_(&out_) {
   boost::system::error_code ec;
+  socket_.non_blocking(true, ec);  // StartFlush's write_some must never wait
   auto remote = socket_.remote_endpoint(ec);
   if (!ec) addr = Endpoint(remote);
   auto local = socket_.local_endpoint(ec);
@@ -96,6 +97,22 @@ void RespConnection::Compact() {
 
 void RespConnection::StartFlush() {
   if (writing_ || out_.empty() || closed_) return;
+  // As Redis's writeToClient: one send() straight from the reply buffer. An async_write would
+  // make the same speculative send() and then queue its completion for a later turn of the loop.
+  boost::system::error_code ec;
+  size_t n = socket_.write_some(asio::buffer(out_), ec);
+  if (ec == asio::error::would_block || ec == asio::error::try_again) {
+    n = 0;
+  } else if (ec) {
+    Close();
+    return;
+  }
+  bytes_out_ += n;
+  if (n == out_.size()) {
+    out_.clear();
+    return;
+  }
+  out_.erase(0, n);
   writing_ = true;
   writing_buf_.swap(out_);
   out_.clear();
@@ -140,8 +157,9 @@ asio::awaitable<void> RespConnection::Run() {
     if (ec || closed_) break;
     in_len_ += n;
     bytes_in_ += n;
-    last_interaction_ms.store(cache_->NowMs(), std::memory_order_relaxed);
-    const bool keep = co_await ProcessInput();
+    const int64_t clock_us = cache::Cache::NowUs();
+    last_interaction_ms.store(clock_us / 1000, std::memory_order_relaxed);
+    const bool keep = co_await ProcessInput(clock_us);
     StartFlush();
     if (!keep) break;
     if (in_start_ == in_len_) {
@@ -166,7 +184,7 @@ asio::awaitable<void> RespConnection::Run() {
   registered_ = false;
 }
 
-asio::awaitable<bool> RespConnection::ProcessInput() {
+asio::awaitable<bool> RespConnection::ProcessInput(int64_t clock_us) {
   while (!closed_ && in_start_ < in_len_) {
     const RequestParser::Result result =
         parser_.Parse(std::string_view(in_.data() + in_start_, in_len_ - in_start_));
@@ -196,10 +214,11 @@ asio::awaitable<bool> RespConnection::ProcessInput() {
             asio::use_awaitable);
         if (closed_) co_return false;
         password_check = std::move(check);
+        clock_us = 0;
       }
     }
     int64_t timeout_ms = 0;
-    cache::Cache::Outcome outcome = cache_->Execute(*this, args, rb_, &timeout_ms);
+    cache::Cache::Outcome outcome = cache_->Execute(*this, args, rb_, &timeout_ms, &clock_us);
     password_check.reset();
     if (outcome == cache::Cache::Outcome::kClose) co_return false;
     if (outcome != cache::Cache::Outcome::kBlocked) continue;
@@ -226,6 +245,7 @@ asio::awaitable<bool> RespConnection::ProcessInput() {
       outcome = cache_->Execute(*this, saved, rb_, &timeout_ms);
       if (outcome != cache::Cache::Outcome::kBlocked) break;
     }
+    clock_us = 0;
   }
   co_return true;
 }

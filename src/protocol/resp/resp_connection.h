@@ -29,8 +29,11 @@ class RespConnection : public cache::Client, public std::enable_shared_from_this
   void Kill() override;
 
  private:
-  // Runs every complete request in the input buffer. Returns false to close.
-  boost::asio::awaitable<bool> ProcessInput();
+  // Runs every complete request in the input buffer; clock_us is Cache::NowUs() read after the
+  // read that brought them. Returns false to close.
+  boost::asio::awaitable<bool> ProcessInput(int64_t clock_us);
+  // Sends the pending replies: written at once as far as the socket takes them (no asio
+  // operation for the usual reply that fits), the rest by one async_write at a time.
   void StartFlush();
   // Moves the unparsed input to the front of the buffer.
   void Compact();

@@ -1,12 +1,13 @@
 // RespServer / RespConnection over real loopback sockets on a one-thread IoPool, with a fake
 // Authenticator: AUTH's password check must not hold up the other connections of its I/O thread.
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "cache/cache.h"
 #include "gtest/gtest.h"
-#include "net/io_pool.h"
 #include "protocol/resp/resp_server.h"
 #include "testing/blocking_authenticator.h"
 #include "testing/line_client.h"
@@ -20,8 +21,7 @@ using Client = aio::testing::LineClient;
 class RespConnectionTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    pool_.Start();
-    server_ = std::make_unique<RespServer>(&cache_, &pool_);
+    server_ = std::make_unique<RespServer>(&cache_, 1);  // every connection on one I/O thread
     absl::StatusOr<int> port = server_->Start("127.0.0.1", 0);
     ASSERT_TRUE(port.ok()) << port.status();
     port_ = *port;
@@ -29,12 +29,10 @@ class RespConnectionTest : public ::testing::Test {
   void TearDown() override {
     authenticator_.Release();
     server_->Stop();
-    pool_.Stop();
   }
 
   BlockingAuthenticator authenticator_;
   cache::Cache cache_{cache::CacheOptions{}, &authenticator_, nullptr};
-  net::IoPool pool_{1};  // one I/O thread: every connection shares it
   std::unique_ptr<RespServer> server_;
   int port_ = 0;
 };
@@ -69,6 +67,30 @@ TEST_F(RespConnectionTest, HelloAuthWithWrongPasswordIsWrongPass) {
   client.Send("HELLO 2 AUTH alice secret\r\n");
   EXPECT_EQ(client.ReadLine(), "*14");
   EXPECT_EQ(authenticator_.calls(), 2);
+}
+
+TEST_F(RespConnectionTest, ReplyLargerThanTheSocketBufferArrivesWholeAndInOrder) {
+  Client client(port_);
+  client.Send("AUTH fast secret\r\n");
+  ASSERT_EQ(client.ReadLine(), "+OK");
+  const std::string value(8 << 20, 'v');
+  client.Send("*3\r\n$3\r\nSET\r\n$3\r\nbig\r\n$" + std::to_string(value.size()) + "\r\n" + value +
+              "\r\n");
+  ASSERT_EQ(client.ReadLine(), "+OK");
+  // Nobody reads while the 8 MiB reply is written: the first send() takes part of it, the rest
+  // waits for the socket, and the PING's reply must queue behind it.
+  client.Send("GET big\r\nPING\r\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(client.ReadLine(), "$" + std::to_string(value.size()));
+  EXPECT_EQ(client.ReadLine(), value);
+  EXPECT_EQ(client.ReadLine(), "+PONG");
+}
+
+TEST(RespServerThreads, DefaultIsHalfTheCoresAtLeastOne) {
+  cache::Cache cache{cache::CacheOptions{}, nullptr, nullptr};
+  const size_t cores = std::max(1u, std::thread::hardware_concurrency());
+  EXPECT_EQ(RespServer(&cache, 0).io_threads(), std::max<size_t>(1, cores / 2));
+  EXPECT_EQ(RespServer(&cache, 3).io_threads(), 3u);
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 #include "protocol/resp/resp_server.h"
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
+#include <thread>
 
 #include "protocol/resp/resp_connection.h"
 
@@ -8,13 +10,19 @@ namespace aio::protocol::resp {
 
 namespace asio = boost::asio;
 
-RespServer::RespServer(cache::Cache* cache, net::IoPool* pool) : cache_(cache), pool_(pool) {}
+RespServer::RespServer(cache::Cache* cache, size_t io_threads)
+    : cache_(cache), pool_(io_threads > 0 ? io_threads : DefaultIoThreads()) {}
 
 RespServer::~RespServer() { Stop(); }
 
+size_t RespServer::DefaultIoThreads() {
+  return std::max<size_t>(1, std::thread::hardware_concurrency() / 2);
+}
+
 absl::StatusOr<int> RespServer::Start(const std::string& host, int port) {
+  pool_.Start();
   tcp_ = std::make_unique<net::TcpServer>(
-      pool_, [this](asio::ip::tcp::socket socket) -> asio::awaitable<void> {
+      &pool_, [this](asio::ip::tcp::socket socket) -> asio::awaitable<void> {
         auto connection = std::make_shared<RespConnection>(cache_, this, std::move(socket));
         Track(connection);
         co_await connection->Run();
@@ -43,13 +51,17 @@ void RespServer::Untrack(RespConnection* connection) {
 
 void RespServer::Stop() {
   if (tcp_ != nullptr) tcp_->Stop();
-  std::lock_guard<std::mutex> lock(mu_);
-  stopped_ = true;
-  for (auto& weak : weak_) {
-    if (auto connection = weak.lock()) connection->Kill();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopped_ = true;
+    for (auto& weak : weak_) {
+      if (auto connection = weak.lock()) connection->Kill();
+    }
+    weak_.clear();
   }
-  weak_.clear();
   auth_pool_.join();
+  // Outside mu_: connections ending on the I/O threads take it (Untrack).
+  pool_.Stop();
 }
 
 }  // namespace aio::protocol::resp
