@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <chrono>
 
-#include "absl/container/inlined_vector.h"
 #include "base/logging.h"
 #include "cache/families.h"
 #include "cache/snapshot.h"
@@ -347,7 +346,12 @@ Cache::Outcome Cache::Execute(Client& client, std::span<const std::string_view> 
 
 void Cache::Run(CommandContext& ctx, const std::vector<std::string_view>& keys) {
   ctx.spec->handler(ctx);
-  if ((ctx.spec->flags & kWrite) && !ctx.blocked()) {
+  if (ctx.blocked()) return;
+  // A queued client served (or failed) on a wakeup leaves the queues; the next client of each of
+  // its keys (all among the command's keys) is woken by KeyModified just below.
+  const bool write = (ctx.spec->flags & kWrite) != 0;
+  LeaveQueues(ctx.client, /*wake_next=*/!write);
+  if (write) {
     for (std::string_view key : keys) KeyModified(ctx.db(), key, &ctx.client);
   }
 }
@@ -374,8 +378,16 @@ Cache::Outcome Cache::Dispatch(Client& client, const CommandSpec* spec,
     for (size_t i = keyspace_.shard_count(); i-- > 0;) keyspace_.shard(i).mu.unlock();
   } else {
     CommandKeys(*spec, args, &keys);
-    absl::InlinedVector<size_t, 4> shards;
-    for (std::string_view key : keys) shards.push_back(keyspace_.ShardOf(key));
+    // Each key is hashed once: the hash picks the shard here and the slot in the handler.
+    thread_local std::vector<size_t> hashes;
+    thread_local std::vector<size_t> shards;  // no allocation per request, whatever the key count
+    hashes.clear();
+    shards.clear();
+    for (std::string_view key : keys) {
+      hashes.push_back(HashedKey(key).hash);
+      shards.push_back(keyspace_.ShardOf(hashes.back()));
+    }
+    ctx.set_key_hashes(keys, hashes);
     if (shards.size() > 1) {
       std::sort(shards.begin(), shards.end());
       shards.erase(std::unique(shards.begin(), shards.end()), shards.end());

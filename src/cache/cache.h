@@ -11,6 +11,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -189,8 +190,15 @@ class Cache {
   bool WatchStillValid(Client& client, int64_t now_ms);
   void Track(Client& client, int db, std::string_view key);
   void EnableTracking(Client& client, bool on);
-  // Blocked clients: Register before returning kBlocked, Unblock when done.
+  // Blocked pops, served first come first served per key, as Redis: BlockOn() queues the client
+  // at the end of each key's queue (a client already queued, running its command again after a
+  // wakeup, keeps its places); a write to a key wakes only the first client queued on it, and a
+  // blocking command takes from a key only when MayServe() (no client queued on it, or the caller
+  // first). Unblock() leaves every queue, waking the new first client of each queue the caller
+  // headed (it may be the one an element waits for); idempotent. The dispatcher unblocks a queued
+  // client whose command ran without blocking again before waking anyone for its writes.
   void BlockOn(Client& client, std::span<const std::string_view> keys);
+  bool MayServe(Client& client, int db, std::string_view key);
   void MonitorFeed(Client& from, std::span<const std::string_view> args);
   void SetMonitor(Client& client);
 
@@ -228,6 +236,8 @@ class Cache {
   bool FreeMemory();
   void ExpiryLoop();
   void OnRemoval(Removal why, int db, std::string_view key);
+  // Unblock(), waking the new first clients only with `wake_next`.
+  void LeaveQueues(Client& client, bool wake_next);
   void DeliverInvalidation(uint64_t client_id, const std::string* key);
 
   CacheOptions options_;
@@ -263,7 +273,7 @@ class Cache {
   std::map<std::pair<int, std::string>, absl::flat_hash_set<Client*>, DbKeyLess> watched_;
   std::atomic<size_t> watch_count_{0};
   std::mutex blocked_mu_;
-  std::map<std::pair<int, std::string>, absl::flat_hash_set<Client*>, DbKeyLess> blocked_;
+  std::map<std::pair<int, std::string>, std::deque<Client*>, DbKeyLess> blocked_;  // in order
   std::atomic<size_t> blocked_count_{0};
 
   // CLIENT TRACKING: key -> client ids (default mode), and the broadcasting clients.

@@ -155,8 +155,19 @@ CommandContext::CommandContext(Cache& cache, Client& client, protocol::resp::Rep
       spec(spec),
       now_ms(now_ms) {}
 
+HashedKey CommandContext::Hashed(std::string_view key) {
+  const size_t n = keys_.size();
+  for (size_t tried = 0, i = next_key_; tried < n; ++tried, i = i + 1 == n ? 0 : i + 1) {
+    if (keys_[i].data() == key.data() && keys_[i].size() == key.size()) {
+      next_key_ = i + 1 == n ? 0 : i + 1;
+      return HashedKey(key, hashes_[i]);
+    }
+  }
+  return HashedKey(key);
+}
+
 Object* CommandContext::Read(std::string_view key) {
-  Object* object = ks.Find(db(), key, now_ms);
+  Object* object = ks.Find(db(), Hashed(key), now_ms);
   cache.CountHit(object != nullptr);
   if (client.TracksReads()) cache.Track(client, db(), key);
   return object;
@@ -184,7 +195,7 @@ Object* CommandContext::LookupTyped(std::string_view key, Type type, bool* wrong
 
 void CommandContext::DeleteIfEmpty(std::string_view key, Object* object) {
   if (object != nullptr && object->Length() == 0) {
-    ks.Delete(db(), key);
+    ks.Delete(db(), Hashed(key));
     Notify(kNotifyGeneric, "del", key);
   }
 }
@@ -192,6 +203,8 @@ void CommandContext::DeleteIfEmpty(std::string_view key, Object* object) {
 void CommandContext::Notify(uint32_t cls, std::string_view event, std::string_view key) {
   cache.Notify(db(), cls, event, key);
 }
+
+bool CommandContext::MayServe(std::string_view key) { return cache.MayServe(client, db(), key); }
 
 void CommandContext::Modified(std::string_view key) { cache.KeyModified(db(), key, &client); }
 

@@ -156,10 +156,20 @@ class CommandContext {
   size_t argc() const { return args.size(); }
   std::string_view arg(size_t i) const { return args[i]; }
 
+  // `key` with its hash: the one the dispatcher computed when `key` is one of the command's key
+  // arguments (the same view, not only the same bytes), else hashed now.
+  HashedKey Hashed(std::string_view key);
+  // Set by the dispatcher: the command's key arguments and their hashes (spans that outlive the
+  // handler).
+  void set_key_hashes(std::span<const std::string_view> keys, std::span<const size_t> hashes) {
+    keys_ = keys;
+    hashes_ = hashes;
+  }
+
   // A read lookup: counts a keyspace hit or miss.
   Object* Read(std::string_view key);
   // A lookup that counts nothing (writes, TYPE, EXISTS).
-  Object* Lookup(std::string_view key) { return ks.Find(db(), key, now_ms); }
+  Object* Lookup(std::string_view key) { return ks.Find(db(), Hashed(key), now_ms); }
   // The object under `key` when it has `type` (else replies WRONGTYPE and sets *wrong), or null.
   Object* ReadTyped(std::string_view key, Type type, bool* wrong);
   Object* LookupTyped(std::string_view key, Type type, bool* wrong);
@@ -169,13 +179,13 @@ class CommandContext {
     bool wrong = false;
     Object* object = LookupTyped(key, type, &wrong);
     if (wrong) return nullptr;
-    if (object == nullptr) object = &ks.Put(db(), key, Object::Make<T>());
+    if (object == nullptr) object = &ks.Put(db(), Hashed(key), Object::Make<T>());
     return object;
   }
   // Deletes the aggregate under `key` if it became empty.
   void DeleteIfEmpty(std::string_view key, Object* object);
   void Charge(std::string_view key, Object* object, int64_t delta) {
-    ks.Charge(key, *object, delta);
+    ks.Charge(Hashed(key), *object, delta);
   }
 
   // Publishes a keyspace notification (no-op unless notify-keyspace-events enables `cls`).
@@ -191,11 +201,17 @@ class CommandContext {
   // handler writes no reply; the dispatcher runs it again when woken.
   void Block(std::span<const std::string_view> keys, int64_t timeout_ms);
   bool blocked() const { return blocked_; }
+  // Whether a blocking command may take from `key` now: false while another client blocked on it
+  // first (Cache::MayServe), so that client gets the element.
+  bool MayServe(std::string_view key);
   int64_t block_timeout_ms() const { return block_timeout_ms_; }
 
  private:
   bool blocked_ = false;
   int64_t block_timeout_ms_ = 0;
+  std::span<const std::string_view> keys_;
+  std::span<const size_t> hashes_;
+  size_t next_key_ = 0;  // where Hashed() looks first: handlers mostly go through keys in order
 };
 
 // Handlers that parse the same options: `EX|PX|EXAT|PXAT n` into an absolute Unix ms.
@@ -265,6 +281,7 @@ void MPopFirst(CommandContext& ctx, Type type, std::string_view first_end,
   int64_t timeout = 0;
   if (blocking && !ParseTimeoutArg(ctx, 1, &timeout)) return;
   for (std::string_view key : mpop.keys) {
+    if (blocking && !ctx.MayServe(key)) continue;
     bool wrong = false;
     Object* object = ctx.LookupTyped(key, type, &wrong);
     if (wrong) return;

@@ -65,8 +65,9 @@ class Dict {
   }
 
   // Removes and returns the element with `key`, or nullptr.
-  T* Remove(std::string_view key) {
-    size_t i = SlotOf(key, Hash(key));
+  T* Remove(std::string_view key) { return Remove(key, Hash(key)); }
+  T* Remove(std::string_view key, size_t hash) {
+    size_t i = SlotOf(key, hash);
     if (i == kNone) return nullptr;
     T* removed = Ptr(slots_[i]);
     // Backward shift: pull later elements of the run into the hole unless that would put one

@@ -77,13 +77,6 @@ void Db::Clear() {
   expires.Clear();
 }
 
-size_t Keyspace::ShardIndex(size_t hash) const {
-  // The high bits: the dictionaries inside the shard use the low ones for buckets.
-  return (hash >> 40) % shards_.size();
-}
-
-size_t Keyspace::ShardOf(std::string_view key) const { return ShardIndex(Dict<Object>::Hash(key)); }
-
 namespace {
 uint32_t ComputeLruClock() {
   return static_cast<uint32_t>(std::chrono::duration_cast<std::chrono::seconds>(
@@ -137,35 +130,34 @@ int64_t Keyspace::ExpireOf(const Db& d, const Object& object) {
   return d.expires.Find(object.key())->when_ms;
 }
 
-bool Keyspace::ExpireIfNeeded(Shard& shard, int db, Object& object, int64_t now_ms) {
+bool Keyspace::ExpireIfNeeded(Shard& shard, int db, Object& object, size_t hash, int64_t now_ms) {
   if (!object.has_expire()) return false;
   Db& d = shard.dbs[db];
-  if (d.expires.Find(object.key())->when_ms > now_ms) return false;
+  if (d.expires.Find(object.key(), hash)->when_ms > now_ms) return false;
   // The listener sees the key before it goes (keyspace events, WATCH).
   if (listener_) listener_(Removal::kExpired, db, object.key());
-  Erase(shard, d, object);
+  Erase(shard, d, object, hash);
   return true;
 }
 
-void Keyspace::Erase(Shard& shard, Db& d, Object& object) {
+void Keyspace::Erase(Shard& shard, Db& d, Object& object, size_t hash) {
   shard.used_memory.fetch_sub(EntryBytes(object), std::memory_order_relaxed);
-  if (object.has_expire()) delete d.expires.Remove(object.key());
-  d.dict.Remove(object.key());
+  if (object.has_expire()) delete d.expires.Remove(object.key(), hash);
+  d.dict.Remove(object.key(), hash);
   Object::Destroy(&object);
 }
 
-Object* Keyspace::Find(int db, std::string_view key, int64_t now_ms, bool touch) {
-  const size_t hash = Dict<Object>::Hash(key);
-  Shard& shard = *shards_[ShardIndex(hash)];
-  Object* object = shard.dbs[db].dict.Find(key, hash);
+Object* Keyspace::Find(int db, const HashedKey& key, int64_t now_ms, bool touch) {
+  Shard& shard = ShardFor(key);
+  Object* object = shard.dbs[db].dict.Find(key.key, key.hash);
   if (object == nullptr) return nullptr;
-  if (ExpireIfNeeded(shard, db, *object, now_ms)) return nullptr;
+  if (ExpireIfNeeded(shard, db, *object, key.hash, now_ms)) return nullptr;
   if (touch) Touch(*object);
   return object;
 }
 
-Object& Keyspace::Store(Shard& shard, Db& d, size_t hash, Object* entry, bool keep_ttl) {
-  Object* old = d.dict.Find(entry->key(), hash);
+Object& Keyspace::Store(Shard& shard, Db& d, size_t hash, Object* entry, Object* old,
+                        bool keep_ttl) {
   if (old == nullptr) {
     d.dict.Insert(entry, hash);
   } else {
@@ -173,10 +165,10 @@ Object& Keyspace::Store(Shard& shard, Db& d, size_t hash, Object* entry, bool ke
     d.dict.Replace(entry, hash);
     if (old->has_expire()) {
       if (keep_ttl) {
-        d.expires.Find(entry->key())->object = entry;
+        d.expires.Find(entry->key(), hash)->object = entry;
         entry->set_has_expire(true);
       } else {
-        delete d.expires.Remove(entry->key());
+        delete d.expires.Remove(entry->key(), hash);
       }
     }
     Object::Destroy(old);
@@ -185,25 +177,39 @@ Object& Keyspace::Store(Shard& shard, Db& d, size_t hash, Object* entry, bool ke
   return *entry;
 }
 
-Object& Keyspace::Put(int db, std::string_view key, ObjectPtr object, bool keep_ttl) {
-  const size_t hash = Dict<Object>::Hash(key);
-  Shard& shard = *shards_[ShardIndex(hash)];
-  Object* entry = Object::Rekey(key, std::move(object));
+Object& Keyspace::Put(int db, const HashedKey& key, ObjectPtr object, bool keep_ttl) {
+  Shard& shard = ShardFor(key);
+  Db& d = shard.dbs[db];
+  Object* entry = Object::Rekey(key.key, std::move(object));
   entry->set_access(NewAccess());
-  return Store(shard, shard.dbs[db], hash, entry, keep_ttl);
+  return Store(shard, d, key.hash, entry, d.dict.Find(key.key, key.hash), keep_ttl);
 }
 
-Object& Keyspace::SetString(int db, std::string_view key, std::string_view value, bool keep_ttl) {
-  const size_t hash = Dict<Object>::Hash(key);
-  Shard& shard = *shards_[ShardIndex(hash)];
-  Object* entry = Object::NewEmbedded(key, value);
+Object& Keyspace::SetString(int db, const HashedKey& key, std::string_view value, bool keep_ttl) {
+  Shard& shard = ShardFor(key);
+  Db& d = shard.dbs[db];
+  Object* old = d.dict.Find(key.key, key.hash);
+  if (old != nullptr) {
+    const int64_t old_length = old->embedded() ? static_cast<int64_t>(old->str().size()) : 0;
+    if (old->RewriteInPlace(value)) {
+      shard.used_memory.fetch_add(static_cast<int64_t>(value.size()) - old_length,
+                                  std::memory_order_relaxed);
+      if (old->has_expire() && !keep_ttl) {
+        delete d.expires.Remove(key.key, key.hash);
+        old->set_has_expire(false);
+      }
+      old->set_access(NewAccess());
+      return *old;
+    }
+  }
+  Object* entry = Object::NewEmbedded(key.key, value);
   entry->set_access(NewAccess());
-  return Store(shard, shard.dbs[db], hash, entry, keep_ttl);
+  return Store(shard, d, key.hash, entry, old, keep_ttl);
 }
 
 Object& Keyspace::AppendString(int db, Object& object, std::string_view suffix) {
   const size_t hash = Dict<Object>::Hash(object.key());
-  Shard& shard = *shards_[ShardIndex(hash)];
+  Shard& shard = *shards_[ShardOf(hash)];
   if (object.word_ & Object::kRaw) {
     static_cast<std::string*>(object.Pointer())->append(suffix);
     shard.used_memory.fetch_add(static_cast<int64_t>(suffix.size()), std::memory_order_relaxed);
@@ -213,60 +219,61 @@ Object& Keyspace::AppendString(int db, Object& object, std::string_view suffix) 
   value->append(suffix);
   Object* entry = Object::NewRaw(object.key(), value);
   entry->set_access(object.access());
-  return Store(shard, shard.dbs[db], hash, entry, true);
+  return Store(shard, shard.dbs[db], hash, entry, &object, true);
 }
 
-bool Keyspace::Delete(int db, std::string_view key) {
+bool Keyspace::Delete(int db, const HashedKey& key) {
   Shard& shard = ShardFor(key);
   Db& d = shard.dbs[db];
-  Object* object = d.dict.Find(key);
+  Object* object = d.dict.Find(key.key, key.hash);
   if (object == nullptr) return false;
-  Erase(shard, d, *object);
+  Erase(shard, d, *object, key.hash);
   return true;
 }
 
-bool Keyspace::Take(int db, std::string_view key, ObjectPtr* out, int64_t* expire_ms) {
+bool Keyspace::Take(int db, const HashedKey& key, ObjectPtr* out, int64_t* expire_ms) {
   Shard& shard = ShardFor(key);
   Db& d = shard.dbs[db];
-  Object* object = d.dict.Find(key);
+  Object* object = d.dict.Find(key.key, key.hash);
   if (object == nullptr) return false;
   *expire_ms = ExpireOf(d, *object);
   shard.used_memory.fetch_sub(EntryBytes(*object), std::memory_order_relaxed);
-  if (object->has_expire()) delete d.expires.Remove(key);
+  if (object->has_expire()) delete d.expires.Remove(key.key, key.hash);
   object->set_has_expire(false);
-  d.dict.Remove(key);
+  d.dict.Remove(key.key, key.hash);
   out->reset(object);
   return true;
 }
 
-int64_t Keyspace::GetExpire(int db, std::string_view key) {
+int64_t Keyspace::GetExpire(int db, const HashedKey& key) {
   Db& d = ShardFor(key).dbs[db];
-  const Object* object = d.dict.Find(key);
-  return object == nullptr ? -1 : ExpireOf(d, *object);
+  const Object* object = d.dict.Find(key.key, key.hash);
+  if (object == nullptr || !object->has_expire()) return -1;
+  return d.expires.Find(key.key, key.hash)->when_ms;
 }
 
-void Keyspace::SetExpire(int db, std::string_view key, int64_t when_ms) {
+void Keyspace::SetExpire(int db, const HashedKey& key, int64_t when_ms) {
   Db& d = ShardFor(key).dbs[db];
-  Object* object = d.dict.Find(key);
+  Object* object = d.dict.Find(key.key, key.hash);
   if (object == nullptr) return;
   if (object->has_expire()) {
-    d.expires.Find(key)->when_ms = when_ms;
+    d.expires.Find(key.key, key.hash)->when_ms = when_ms;
   } else {
-    d.expires.Insert(new Expiry{object, when_ms});
+    d.expires.Insert(new Expiry{object, when_ms}, key.hash);
     object->set_has_expire(true);
   }
 }
 
-bool Keyspace::Persist(int db, std::string_view key) {
+bool Keyspace::Persist(int db, const HashedKey& key) {
   Db& d = ShardFor(key).dbs[db];
-  Object* object = d.dict.Find(key);
+  Object* object = d.dict.Find(key.key, key.hash);
   if (object == nullptr || !object->has_expire()) return false;
-  delete d.expires.Remove(key);
+  delete d.expires.Remove(key.key, key.hash);
   object->set_has_expire(false);
   return true;
 }
 
-void Keyspace::Charge(std::string_view key, Object& object, int64_t delta) {
+void Keyspace::Charge(const HashedKey& key, Object& object, int64_t delta) {
   object.AddBytes(delta);
   ShardFor(key).used_memory.fetch_add(delta, std::memory_order_relaxed);
 }
@@ -304,7 +311,9 @@ bool Keyspace::RandomKey(int db, int64_t now_ms, std::string* key) {
       Shard& shard = *shards_[(start + attempt + i) % shards_.size()];
       Object* object = shard.dbs[db].dict.Random(shard.rng);
       if (object == nullptr) continue;
-      if (ExpireIfNeeded(shard, db, *object, now_ms)) break;  // try again
+      if (ExpireIfNeeded(shard, db, *object, Dict<Object>::Hash(object->key()), now_ms)) {
+        break;  // try again
+      }
       *key = object->key();
       return true;
     }
@@ -331,7 +340,9 @@ uint64_t Keyspace::Scan(int db, uint64_t cursor, size_t count, int64_t now_ms,
       fn(object->key(), *object);
       ++visited;
     });
-    for (Object* object : expired) ExpireIfNeeded(shard, db, *object, now_ms);
+    for (Object* object : expired) {
+      ExpireIfNeeded(shard, db, *object, Dict<Object>::Hash(object->key()), now_ms);
+    }
     expired.clear();
     if (bucket == 0) ++shard_index;
   }
@@ -365,7 +376,9 @@ int64_t Keyspace::ActiveExpireCycle(int64_t now_ms) {
             batch.push_back(e->object);
           }
         }
-        for (Object* object : batch) ExpireIfNeeded(shard, db, *object, now_ms);
+        for (Object* object : batch) {
+          ExpireIfNeeded(shard, db, *object, Dict<Object>::Hash(object->key()), now_ms);
+        }
         const int expired = static_cast<int>(batch.size());
         expired_total += expired;
         if (expired * 4 <= sample) break;
@@ -422,7 +435,7 @@ bool Keyspace::EvictOne(EvictionPolicy policy, int64_t now_ms) {
         }
       }
       if (listener_) listener_(Removal::kEvicted, db, best->key());
-      Erase(shard, d, *best);
+      Erase(shard, d, *best, Dict<Object>::Hash(best->key()));
       return true;
     }
   }

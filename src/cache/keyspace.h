@@ -40,6 +40,18 @@ enum class EvictionPolicy {
 bool ParseEvictionPolicy(std::string_view name, EvictionPolicy* policy);
 const char* EvictionPolicyName(EvictionPolicy policy);
 
+// A key and its Dict hash, which picks both the shard (high bits) and the table slot (low bits).
+// The dispatcher hashes each key of a command once (CommandContext::Hashed); a bare string_view
+// (or string) converts implicitly and is hashed then.
+struct HashedKey {
+  HashedKey(std::string_view k) : key(k), hash(Dict<Object>::Hash(k)) {}  // NOLINT: implicit
+  HashedKey(const std::string& k) : HashedKey(std::string_view(k)) {}     // NOLINT: implicit
+  HashedKey(const char* k) : HashedKey(std::string_view(k)) {}            // NOLINT: implicit
+  HashedKey(std::string_view k, size_t h) : key(k), hash(h) {}
+  std::string_view key;
+  size_t hash;
+};
+
 // A key's TTL: its entry (the table is keyed by the entry's key) and when it expires.
 struct Expiry {
   Object* object;
@@ -82,34 +94,37 @@ class Keyspace {
 
   int databases() const { return databases_; }
   size_t shard_count() const { return shards_.size(); }
-  size_t ShardOf(std::string_view key) const;
+  // The shard index of a key whose Dict hash is `hash` (HashedKey::hash).
+  size_t ShardOf(size_t hash) const { return (hash >> 40) % shards_.size(); }
   Shard& shard(size_t i) { return *shards_[i]; }
-  Shard& ShardFor(std::string_view key) { return *shards_[ShardOf(key)]; }
+  Shard& ShardFor(const HashedKey& key) { return *shards_[ShardOf(key.hash)]; }
 
   // --- REQUIRES the key's shard lock -------------------------------------------------------
   // The live object, expiring it first when its time has passed; touches LRU/LFU unless
   // `touch` is false. nullptr when absent.
-  Object* Find(int db, std::string_view key, int64_t now_ms, bool touch = true);
+  Object* Find(int db, const HashedKey& key, int64_t now_ms, bool touch = true);
   // Stores `object` under `key`, replacing any value. The TTL is removed unless `keep_ttl`. An
   // aggregate keeps the bytes charged to it.
-  Object& Put(int db, std::string_view key, ObjectPtr object, bool keep_ttl = false);
-  // Put() of a string value, in one allocation (SET, INCR, SETRANGE...). Objects found before
-  // under `key` are gone: use the returned one.
-  Object& SetString(int db, std::string_view key, std::string_view value, bool keep_ttl = false);
+  Object& Put(int db, const HashedKey& key, ObjectPtr object, bool keep_ttl = false);
+  // Put() of a string value, in one allocation (SET, INCR, SETRANGE...). An inline string whose
+  // block has room for the new value (without wasting over half of it) is rewritten in place, as
+  // Redis's SET of a same-sized value costs no allocation; otherwise a new entry replaces it.
+  // Objects found before under `key` may be gone: use the returned one.
+  Object& SetString(int db, const HashedKey& key, std::string_view value, bool keep_ttl = false);
   // Appends to the string `object` (stored in `db`) and returns it, at a new address the first
   // time: an appended string moves to a separate growable buffer (Redis's raw encoding).
   Object& AppendString(int db, Object& object, std::string_view suffix);
-  bool Delete(int db, std::string_view key);
+  bool Delete(int db, const HashedKey& key);
   // Takes the object out (RENAME, MOVE) with its TTL (-1 = none) in *expire_ms.
-  bool Take(int db, std::string_view key, ObjectPtr* out, int64_t* expire_ms);
+  bool Take(int db, const HashedKey& key, ObjectPtr* out, int64_t* expire_ms);
   // -1 when the key has no TTL or does not exist.
-  int64_t GetExpire(int db, std::string_view key);
+  int64_t GetExpire(int db, const HashedKey& key);
   // Sets the TTL of an existing key (nothing for a missing one). Entries do not move.
-  void SetExpire(int db, std::string_view key, int64_t when_ms);
-  bool Persist(int db, std::string_view key);
+  void SetExpire(int db, const HashedKey& key, int64_t when_ms);
+  bool Persist(int db, const HashedKey& key);
   // Charges `delta` bytes more (or less) to the aggregate `object`, which lives under `key`
   // (a string's charge follows its length by itself).
-  void Charge(std::string_view key, Object& object, int64_t delta);
+  void Charge(const HashedKey& key, Object& object, int64_t delta);
 
   // --- lock all shards first ----------------------------------------------------------------
   size_t DbSize(int db);
@@ -148,13 +163,13 @@ class Keyspace {
   static int64_t ExpireOf(const Db& d, const Object& object);
 
  private:
-  size_t ShardIndex(size_t hash) const;
-  bool ExpireIfNeeded(Shard& shard, int db, Object& object, int64_t now_ms);
-  // Removes `object` (an entry of `d`) with its TTL and frees it.
-  void Erase(Shard& shard, Db& d, Object& object);
-  // Stores the new entry `entry` (whose key hashes to `hash`) in `d`, replacing any under its key
-  // (moving the TTL to it when `keep_ttl`) and charging `shard`.
-  Object& Store(Shard& shard, Db& d, size_t hash, Object* entry, bool keep_ttl);
+  // `hash` is the Dict hash of object.key().
+  bool ExpireIfNeeded(Shard& shard, int db, Object& object, size_t hash, int64_t now_ms);
+  // Removes `object` (an entry of `d`, its key hashing to `hash`) with its TTL and frees it.
+  void Erase(Shard& shard, Db& d, Object& object, size_t hash);
+  // Stores the new entry `entry` (whose key hashes to `hash`) in `d`, replacing `old` (the entry
+  // under that key, or null; its TTL moves to `entry` when `keep_ttl`) and charging `shard`.
+  Object& Store(Shard& shard, Db& d, size_t hash, Object* entry, Object* old, bool keep_ttl);
 
   const int databases_;
   std::vector<std::unique_ptr<Shard>> shards_;

@@ -173,6 +173,30 @@ TEST_F(KeyspaceTest, SetStringDropsOrKeepsTtl) {
   EXPECT_EQ(ks_.Find(0, "k", now_)->str(), "3");
 }
 
+TEST_F(KeyspaceTest, SetStringRewritesInPlaceWhenTheBlockHoldsTheValue) {
+  const std::string value(100, 'a');
+  Object* first = &ks_.SetString(0, "k", value);
+  ks_.SetExpire(0, "k", now_ + 5000);
+  // Same size: the same block, the TTL kept or dropped as for a new entry.
+  Object* same = &ks_.SetString(0, "k", std::string(100, 'b'), /*keep_ttl=*/true);
+  EXPECT_EQ(same, first);
+  EXPECT_EQ(ks_.GetExpire(0, "k"), now_ + 5000);
+  Object* shorter = &ks_.SetString(0, HashedKey("k"), std::string(90, 'c'));
+  EXPECT_EQ(shorter, first);
+  EXPECT_EQ(shorter->str(), std::string(90, 'c'));
+  EXPECT_EQ(ks_.GetExpire(0, "k"), -1);
+  EXPECT_EQ(ks_.ExpiresCount(0), 0);
+  EXPECT_EQ(ks_.UsedMemory(), Keyspace::EntryBytes(*shorter));
+  // A value the block cannot hold, or one that would leave most of it empty, gets a new entry.
+  Object* longer = &ks_.SetString(0, "k", std::string(1000, 'd'));
+  EXPECT_EQ(longer->str(), std::string(1000, 'd'));
+  Object* tiny = &ks_.SetString(0, "k", "e");
+  EXPECT_NE(tiny, longer);
+  EXPECT_EQ(ks_.Find(0, "k", now_)->str(), "e");
+  EXPECT_EQ(ks_.UsedMemory(), Keyspace::EntryBytes(*tiny));
+  EXPECT_EQ(ks_.DbSize(0), 1u);
+}
+
 TEST_F(KeyspaceTest, ExpiredKeyIsGoneOnLookup) {
   ks_.SetString(0, "k", "v");
   ks_.SetExpire(0, "k", now_ - 1);

@@ -358,6 +358,7 @@ void ListFamily::BPop(CommandContext& ctx) {
   const bool left = ctx.spec->name[1] == 'l';
   for (size_t i = 1; i + 1 < ctx.argc(); ++i) {
     const std::string_view key = ctx.arg(i);
+    if (!ctx.MayServe(key)) continue;
     bool wrong = false;
     Object* object = ctx.LookupTyped(key, Type::kList, &wrong);
     if (wrong) return;
@@ -381,7 +382,9 @@ void ListFamily::BLMove(CommandContext& ctx) {
   }
   int64_t timeout = 0;
   if (!ParseTimeoutArg(ctx, timeout_arg, &timeout)) return;
-  if (MoveElement(ctx, ctx.arg(1), ctx.arg(2), from_left, to_left)) return;
+  if (ctx.MayServe(ctx.arg(1)) && MoveElement(ctx, ctx.arg(1), ctx.arg(2), from_left, to_left)) {
+    return;
+  }
   if (ctx.in_exec) {
     ctx.rb.Null();
     return;

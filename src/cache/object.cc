@@ -1,5 +1,7 @@
 #include "cache/object.h"
 
+#include <malloc.h>
+
 #include <charconv>
 #include <cstdlib>
 #include <cstring>
@@ -54,11 +56,6 @@ void ForAggregate(const Object& object, Fn&& fn) {
 }  // namespace
 
 void ObjectDeleter::operator()(Object* object) const { Object::Destroy(object); }
-
-size_t Object::PayloadSize(Type type, bool raw) {
-  if (type != Type::kString) return sizeof(void*) + sizeof(int64_t);
-  return raw ? sizeof(void*) : 0;
-}
 
 Object* Object::Allocate(Type type, uint32_t flags, std::string_view key, size_t payload,
                          size_t value) {
@@ -115,40 +112,21 @@ Object* Object::Rekey(std::string_view key, ObjectPtr object) {
   return o;
 }
 
+bool Object::RewriteInPlace(std::string_view value) {
+  if (!embedded() || value.size() > kNarrowMax) return false;
+  const size_t start = static_cast<size_t>(body() - reinterpret_cast<char*>(this)) + key_size();
+  const size_t room = malloc_usable_size(this) - start;
+  if (value.size() > room || room > 2 * value.size() + 32) return false;
+  if (!value.empty()) std::memcpy(body() + key_size(), value.data(), value.size());
+  value_len_ = static_cast<uint16_t>(value.size());
+  return true;
+}
+
 void Object::Destroy(Object* object) {
   if (object == nullptr) return;
   if (object->word_ & kRaw) delete static_cast<std::string*>(object->Pointer());
   ForAggregate(*object, [](auto& container) { delete &container; });
   std::free(object);
-}
-
-size_t Object::key_size() const {
-  if (!(word_ & kWide)) return key_len_;
-  uint32_t n = 0;
-  std::memcpy(&n, this + 1, sizeof(n));
-  return n;
-}
-
-char* Object::body() const {
-  char* data = reinterpret_cast<char*>(const_cast<Object*>(this) + 1);
-  return (word_ & kWide) ? data + 8 : data;
-}
-
-void* Object::Pointer() const {
-  void* p = nullptr;
-  std::memcpy(&p, body(), sizeof(p));
-  return p;
-}
-
-void Object::SetPointer(void* p) const { std::memcpy(body(), &p, sizeof(p)); }
-
-std::string_view Object::key() const {
-  return {body() + PayloadSize(type(), (word_ & kRaw) != 0), key_size()};
-}
-
-std::string_view Object::str() const {
-  if (word_ & kRaw) return *static_cast<std::string*>(Pointer());
-  return {body() + key_size(), value_len_};
 }
 
 int64_t Object::bytes() const {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <deque>
 #include <ext/pb_ds/assoc_container.hpp>
 #include <ext/pb_ds/tree_policy.hpp>
@@ -89,10 +90,15 @@ class Object {
   }
 
   Type type() const { return static_cast<Type>((word_ >> kTypeShift) & 7); }
-  // The key ("" for an Object not stored yet).
-  std::string_view key() const;
+  // The key ("" for an Object not stored yet). Inline, as str(): every table probe reads it.
+  std::string_view key() const {
+    return {body() + PayloadSize(type(), (word_ & kRaw) != 0), key_size()};
+  }
   // REQUIRES type() == kString.
-  std::string_view str() const;
+  std::string_view str() const {
+    if (word_ & kRaw) return *static_cast<std::string*>(Pointer());
+    return {body() + key_size(), value_len_};
+  }
   // REQUIRES the matching type().
   HashValue& hash() const { return *static_cast<HashValue*>(Pointer()); }
   ListValue& list() const { return *static_cast<ListValue*>(Pointer()); }
@@ -150,6 +156,9 @@ class Object {
   // `object`'s value (moved, not copied, for raw strings and aggregates) under `key`, with the
   // same access; `object` is freed.
   static Object* Rekey(std::string_view key, ObjectPtr object);
+  // Replaces the value of an inline string entry with `value` when its heap block holds it and
+  // would not be over half empty after (malloc_usable_size); false, and nothing changed, otherwise.
+  bool RewriteInPlace(std::string_view value);
   // Frees the entry and its value.
   static void Destroy(Object* object);
   // An entry for `key` with `payload` bytes of pointer/charge before the key and `value` bytes
@@ -160,13 +169,28 @@ class Object {
   bool embedded() const { return type() == Type::kString && !(word_ & kRaw); }
   bool has_expire() const { return (word_ & kHasExpire) != 0; }
   void set_has_expire(bool on) { word_ = on ? word_ | kHasExpire : word_ & ~kHasExpire; }
-  size_t key_size() const;
+  size_t key_size() const {
+    if (!(word_ & kWide)) return key_len_;
+    uint32_t n = 0;
+    std::memcpy(&n, this + 1, sizeof(n));
+    return n;
+  }
   // Where the variable part starts (after the lengths of a wide header).
-  char* body() const;
-  void* Pointer() const;
-  void SetPointer(void* p) const;
+  char* body() const {
+    char* data = reinterpret_cast<char*>(const_cast<Object*>(this) + 1);
+    return (word_ & kWide) ? data + 8 : data;
+  }
+  void* Pointer() const {
+    void* p = nullptr;
+    std::memcpy(&p, body(), sizeof(p));
+    return p;
+  }
+  void SetPointer(void* p) const { std::memcpy(body(), &p, sizeof(p)); }
   // Raw string / aggregate bookkeeping (pointer, and charged bytes for an aggregate).
-  static size_t PayloadSize(Type type, bool raw);
+  static size_t PayloadSize(Type type, bool raw) {
+    if (type != Type::kString) return sizeof(void*) + sizeof(int64_t);
+    return raw ? sizeof(void*) : 0;
+  }
 
   uint32_t word_ = 0;  // access (24) | type (3) | kRaw | kWide | kHasExpire
   uint16_t key_len_ = 0;

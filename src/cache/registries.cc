@@ -213,11 +213,11 @@ void Cache::KeyModified(int db, std::string_view key, Client* by) {
     for (uint64_t id : targets) DeliverInvalidation(id, &name);
   }
   if (blocked_count_.load(std::memory_order_relaxed) > 0) {
+    // Only the first client queued: it takes the element or blocks again keeping its place; the
+    // next one is woken by its pop (a write too) or when it leaves the queue.
     std::lock_guard<std::mutex> lock(blocked_mu_);
     auto it = blocked_.find(std::make_pair(db, key));
-    if (it != blocked_.end()) {
-      for (Client* client : it->second) client->Wake();
-    }
+    if (it != blocked_.end()) it->second.front()->Wake();
   }
 }
 
@@ -319,21 +319,40 @@ bool Cache::WatchStillValid(Client& client, int64_t now_ms) {
 }
 
 void Cache::BlockOn(Client& client, std::span<const std::string_view> keys) {
+  if (!client.blocked_keys.empty()) return;  // woken, found nothing: keeps its places
   std::lock_guard<std::mutex> lock(blocked_mu_);
   client.blocked_keys.assign(keys.begin(), keys.end());
-  for (std::string_view key : keys)
-    blocked_[std::make_pair(client.db, std::string(key))].insert(&client);
+  for (std::string_view key : keys) {
+    std::deque<Client*>& queue = blocked_[std::make_pair(client.db, std::string(key))];
+    // BLPOP k k: once per key.
+    if (std::find(queue.begin(), queue.end(), &client) == queue.end()) queue.push_back(&client);
+  }
   ++blocked_count_;
 }
 
-void Cache::Unblock(Client& client) {
+bool Cache::MayServe(Client& client, int db, std::string_view key) {
+  if (blocked_count_.load(std::memory_order_relaxed) == 0) return true;
   std::lock_guard<std::mutex> lock(blocked_mu_);
-  if (client.blocked_keys.empty()) return;
+  auto it = blocked_.find(std::make_pair(db, key));
+  return it == blocked_.end() || it->second.front() == &client;
+}
+
+void Cache::Unblock(Client& client) { LeaveQueues(client, true); }
+
+void Cache::LeaveQueues(Client& client, bool wake_next) {
+  if (client.blocked_keys.empty()) return;  // owner thread: no lock needed to read it
+  std::lock_guard<std::mutex> lock(blocked_mu_);
   for (const std::string& key : client.blocked_keys) {
     auto it = blocked_.find(std::make_pair(client.db, std::string_view(key)));
     if (it == blocked_.end()) continue;
-    it->second.erase(&client);
-    if (it->second.empty()) blocked_.erase(it);
+    std::deque<Client*>& queue = it->second;
+    const bool was_first = queue.front() == &client;
+    queue.erase(std::find(queue.begin(), queue.end(), &client));
+    if (queue.empty()) {
+      blocked_.erase(it);
+    } else if (was_first && wake_next) {
+      queue.front()->Wake();
+    }
   }
   client.blocked_keys.clear();
   --blocked_count_;

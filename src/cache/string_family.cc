@@ -19,7 +19,7 @@ Object* ReadString(CommandContext& ctx, std::string_view key, bool* wrong) {
 
 void StoreString(CommandContext& ctx, std::string_view key, std::string_view value,
                  bool keep_ttl = false) {
-  ctx.ks.SetString(ctx.db(), key, value, keep_ttl);
+  ctx.ks.SetString(ctx.db(), ctx.Hashed(key), value, keep_ttl);
 }
 
 // INCR* / INCRBYFLOAT's start: *object is the string at args[1] (null when absent) and *value the

@@ -105,6 +105,78 @@ TEST(BlockingTest, BlpopBlocksUntilAPushWakesIt) {
   EXPECT_EQ(h.Run({"EXEC"}), "*1\r\n*-1\r\n");  // inside MULTI a blocking pop does not block
 }
 
+// Redis's "clients are served in order": a push wakes only the client that blocked first on the
+// key; the others, and newcomers, cannot take the element before it.
+TEST(BlockingTest, ClientsBlockedOnAKeyAreServedInTheOrderTheyBlocked) {
+  CacheHarness h;
+  TestClient* a = h.NewClient();
+  TestClient* b = h.NewClient();
+  TestClient* c = h.NewClient();
+  TestClient* pusher = h.NewClient();
+  const std::string pop_q = "*2\r\n$1\r\nq\r\n$1\r\n";
+  for (TestClient* who : {b, a, c}) {  // blocking order b, a, c: not the clients' creation order
+    EXPECT_EQ(h.Run({"BLPOP", "q", "0"}, who), "");
+    EXPECT_EQ(h.last_outcome(), Cache::Outcome::kBlocked);
+  }
+  EXPECT_EQ(h.Run({"RPUSH", "q", "1"}, pusher), ":1\r\n");
+  EXPECT_EQ(b->wakes, 1);
+  EXPECT_EQ(a->wakes + c->wakes, 0);
+  // c runs again (as after a stray wakeup) before b: it gets nothing and keeps its place.
+  EXPECT_EQ(h.Run({"BLPOP", "q", "0"}, c), "");
+  EXPECT_EQ(h.last_outcome(), Cache::Outcome::kBlocked);
+  // A newcomer does not jump the queue either: it blocks behind c.
+  TestClient* late = h.NewClient();
+  EXPECT_EQ(h.Run({"BLPOP", "q", "0"}, late), "");
+  EXPECT_EQ(h.last_outcome(), Cache::Outcome::kBlocked);
+  EXPECT_EQ(h.Run({"BLPOP", "q", "0"}, b), pop_q + "1\r\n");
+  // b's pop wakes the next client, a, which finds the list empty and blocks again, still first.
+  EXPECT_EQ(a->wakes, 1);
+  EXPECT_EQ(h.Run({"BLPOP", "q", "0"}, a), "");
+  EXPECT_EQ(h.Run({"RPUSH", "q", "2", "3"}, pusher), ":2\r\n");
+  EXPECT_EQ(a->wakes, 2);
+  EXPECT_EQ(c->wakes, 0);
+  EXPECT_EQ(h.Run({"BLPOP", "q", "0"}, a), pop_q + "2\r\n");
+  EXPECT_EQ(c->wakes, 1);
+  EXPECT_EQ(h.Run({"BLPOP", "q", "0"}, c), pop_q + "3\r\n");
+  EXPECT_EQ(late->wakes, 1);
+  EXPECT_EQ(h.Run({"BLPOP", "q", "0"}, late), "");
+  EXPECT_EQ(h.cache.blocked_clients(), 1u);
+}
+
+TEST(BlockingTest, FifoHoldsForSortedSetsAndMoves) {
+  CacheHarness h;
+  TestClient* first = h.NewClient();
+  TestClient* second = h.NewClient();
+  TestClient* pusher = h.NewClient();
+  EXPECT_EQ(h.Run({"BZPOPMIN", "z", "0"}, first), "");
+  EXPECT_EQ(h.Run({"BZMPOP", "0", "1", "z", "MIN"}, second), "");
+  h.Run({"ZADD", "z", "1", "m"}, pusher);
+  EXPECT_EQ(h.Run({"BZMPOP", "0", "1", "z", "MIN"}, second), "");  // not its turn
+  EXPECT_EQ(h.Run({"BZPOPMIN", "z", "0"}, first), "*3\r\n$1\r\nz\r\n$1\r\nm\r\n$1\r\n1\r\n");
+  EXPECT_EQ(h.Run({"BLMOVE", "src", "dst", "LEFT", "RIGHT", "0"}, first), "");
+  EXPECT_EQ(h.Run({"BLMPOP", "0", "1", "src", "LEFT"}, second), "");
+  h.Run({"RPUSH", "src", "e"}, pusher);
+  EXPECT_EQ(h.Run({"BLMPOP", "0", "1", "src", "LEFT"}, second), "");
+  EXPECT_EQ(h.Run({"BLMOVE", "src", "dst", "LEFT", "RIGHT", "0"}, first), "$1\r\ne\r\n");
+}
+
+// A client gone while blocked (the connection closes and unregisters) leaves every queue and
+// never takes an element; the next client gets it.
+TEST(BlockingTest, ClientGoneWhileBlockedLeavesTheQueue) {
+  CacheHarness h;
+  TestClient* gone = h.NewClient();
+  TestClient* next = h.NewClient();
+  EXPECT_EQ(h.Run({"BLPOP", "q", "0"}, gone), "");
+  EXPECT_EQ(h.Run({"BLPOP", "other", "q", "0"}, next), "");
+  h.Run({"RPUSH", "q", "job"});
+  EXPECT_EQ(gone->wakes, 1);
+  EXPECT_EQ(next->wakes, 0);
+  h.cache.UnregisterClient(gone);  // before it ran again
+  EXPECT_EQ(next->wakes, 1) << "the element waits for the next client in line";
+  EXPECT_EQ(h.Run({"BLPOP", "other", "q", "0"}, next), "*2\r\n$1\r\nq\r\n$3\r\njob\r\n");
+  EXPECT_EQ(h.cache.blocked_clients(), 0u);
+}
+
 TEST(TrackingTest, DefaultModeInvalidatesKeysTheClientRead) {
   CacheHarness h;
   TestClient* writer = h.NewClient();

@@ -482,6 +482,7 @@ void ZSetFamily::BZPop(CommandContext& ctx) {
   int64_t timeout = 0;
   if (!ParseTimeoutArg(ctx, ctx.argc() - 1, &timeout)) return;
   for (size_t i = 1; i + 1 < ctx.argc(); ++i) {
+    if (!ctx.MayServe(ctx.arg(i))) continue;
     bool wrong = false;
     Object* object = ctx.LookupTyped(ctx.arg(i), Type::kZSet, &wrong);
     if (wrong) return;

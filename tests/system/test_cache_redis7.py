@@ -67,6 +67,37 @@ class Redis7CommandsTest(ServerTestCase):
         self.assertEqual(sorted(results), [[b"q", [b"one"]], [b"q", [b"two"]]])
         self.assertEqual(self.r.exists("q"), 0)
 
+    def wait_blocked(self, n):
+        deadline = time.monotonic() + 5
+        while self.r.info("clients")["blocked_clients"] != n:
+            self.assertLess(time.monotonic(), deadline, f"blocked_clients never reached {n}")
+            time.sleep(0.01)
+
+    def test_blocked_clients_are_served_in_the_order_they_blocked(self):
+        # Redis's BLPOP "clients are served in order"; a client that disconnects while blocked
+        # leaves the line and takes nothing.
+        results = {}
+
+        def pop(name):
+            results[name] = self.server.redis().blpop(["q"], timeout=10)
+
+        threads = []
+        gone = socket.create_connection(("127.0.0.1", self.server.cache_port))
+        for blocked, name in enumerate(("first", "gone", "second", "third"), start=1):
+            if name == "gone":
+                gone.sendall(resp_command("BLPOP", "q", "0"))
+            else:
+                threads.append(threading.Thread(target=pop, args=(name,)))
+                threads[-1].start()
+            self.wait_blocked(blocked)
+        gone.close()
+        self.wait_blocked(3)
+        for i, name in enumerate(("first", "second", "third")):
+            self.r.rpush("q", f"e{i}")
+            threads[i].join(5)
+            self.assertEqual(results.get(name), (b"q", f"e{i}".encode()), name)
+        self.assertEqual(self.r.exists("q"), 0)
+
     def test_zmpop_and_zrangestore(self):
         r = self.r
         r.zadd("z", {"a": 1, "b": 2, "c": 3})

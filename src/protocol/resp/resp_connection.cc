@@ -1,9 +1,12 @@
 #include "protocol/resp/resp_connection.h"
 
+#include <sys/socket.h>
+
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <cerrno>
 #include <chrono>
 #include <cstring>
 
@@ -222,32 +225,84 @@ asio::awaitable<bool> RespConnection::ProcessInput(int64_t clock_us) {
     password_check.reset();
     if (outcome == cache::Cache::Outcome::kClose) co_return false;
     if (outcome != cache::Cache::Outcome::kBlocked) continue;
-    // A blocked pop: wait for a wakeup or the timeout, then run the command again. The
-    // arguments stay valid: the input buffer is not touched while blocked.
+    // A blocked pop: wait for a wakeup or the timeout, then run the command again; it stays in
+    // the keys' queues (cache.h, BlockOn) until served, timed out or closed. The arguments stay
+    // valid: the input buffer is not touched while blocked (input arriving meanwhile waits in
+    // blocked_input_).
     const std::vector<std::string_view> saved(args.begin(), args.end());
     const auto deadline =
         timeout_ms > 0 ? std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms)
                        : std::chrono::steady_clock::time_point::max();
     StartFlush();
+    blocked_ = true;
+    WatchWhileBlocked();
     while (true) {
       if (!wake_pending_) {
         timer_.expires_at(deadline);
         boost::system::error_code ec;
         co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       }
-      cache_->Unblock(*this);
-      if (closed_) co_return false;
+      if (closed_) {
+        // Gone while blocked: leaves the queues without taking anything.
+        cache_->Unblock(*this);
+        co_return false;
+      }
       if (!wake_pending_) {
-        rb_.NullArray();
+        cache_->TimeoutBlocked(*this, rb_);
         break;
       }
       wake_pending_ = false;
       outcome = cache_->Execute(*this, saved, rb_, &timeout_ms);
-      if (outcome != cache::Cache::Outcome::kBlocked) break;
+      if (outcome != cache::Cache::Outcome::kBlocked) {
+        cache_->Unblock(*this);  // refused before running (the handler's run unblocks itself)
+        break;
+      }
     }
+    blocked_ = false;
     clock_us = 0;
+    if (!blocked_input_.empty()) {
+      // The request's arguments are no longer used: the buffer may move.
+      const size_t n = blocked_input_.size();
+      if (in_.size() - in_len_ < n) {
+        Compact();
+        if (in_.size() - in_len_ < n) in_.resize(in_len_ + n);
+      }
+      std::memcpy(in_.data() + in_len_, blocked_input_.data(), n);
+      in_len_ += n;
+      blocked_input_.clear();
+    }
   }
   co_return true;
+}
+
+void RespConnection::WatchWhileBlocked() {
+  if (watching_ || closed_) return;
+  watching_ = true;
+  socket_.async_wait(
+      asio::ip::tcp::socket::wait_read, [self = shared_from_this()](boost::system::error_code ec) {
+        self->watching_ = false;
+        if (ec || self->closed_ || !self->blocked_) return;
+        // As Redis, which keeps reading a blocked client: the peer's close ends the wait; more
+        // requests are kept for after it.
+        const size_t limit = static_cast<size_t>(self->cache_->options().client_query_buffer_limit);
+        char chunk[4096];
+        for (;;) {
+          const ssize_t n =
+              ::recv(self->socket_.native_handle(), chunk, sizeof(chunk), MSG_DONTWAIT);
+          if (n > 0) {
+            self->bytes_in_ += static_cast<uint64_t>(n);
+            self->blocked_input_.append(chunk, static_cast<size_t>(n));
+            if (self->blocked_input_.size() + self->in_len_ > limit) break;
+            continue;
+          }
+          if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+            self->WatchWhileBlocked();
+            return;
+          }
+          break;  // 0: the peer closed; or a socket error
+        }
+        self->Close();
+      });
 }
 
 }  // namespace aio::protocol::resp

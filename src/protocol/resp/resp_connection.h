@@ -35,6 +35,10 @@ class RespConnection : public cache::Client, public std::enable_shared_from_this
   // Sends the pending replies: written at once as far as the socket takes them (no asio
   // operation for the usual reply that fits), the rest by one async_write at a time.
   void StartFlush();
+  // While a pop is blocked (blocked_): waits for the socket to be readable, reads what came into
+  // blocked_input_ and closes on the peer's close or past client-query-buffer-limit, so a client
+  // gone while blocked leaves the queues and never takes an element.
+  void WatchWhileBlocked();
   // Moves the unparsed input to the front of the buffer.
   void Compact();
   void Close();
@@ -54,6 +58,9 @@ class RespConnection : public cache::Client, public std::enable_shared_from_this
   bool closed_ = false;
   bool registered_ = false;
   bool wake_pending_ = false;
+  bool blocked_ = false;
+  bool watching_ = false;      // a WatchWhileBlocked wait is pending
+  std::string blocked_input_;  // requests read while blocked
   uint64_t bytes_in_ = 0;
   uint64_t bytes_out_ = 0;
 };

@@ -86,6 +86,49 @@ TEST_F(RespConnectionTest, ReplyLargerThanTheSocketBufferArrivesWholeAndInOrder)
   EXPECT_EQ(client.ReadLine(), "+PONG");
 }
 
+TEST_F(RespConnectionTest, BlockedClientsAreServedInOrderAndAClosedOneLeavesTheQueue) {
+  authenticator_.Release();
+  auto login = [this] {
+    auto client = std::make_unique<Client>(port_);
+    client->Send("AUTH fast secret\r\n");
+    EXPECT_EQ(client->ReadLine(), "+OK");
+    return client;
+  };
+  auto blocked_reaches = [this](size_t n) {
+    for (int i = 0; i < 200 && cache_.blocked_clients() != n; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return cache_.blocked_clients() == n;
+  };
+  std::unique_ptr<Client> gone = login();
+  std::unique_ptr<Client> second = login();
+  std::unique_ptr<Client> third = login();
+  std::unique_ptr<Client> pusher = login();
+  gone->Send("BLPOP q 0\r\n");
+  ASSERT_TRUE(blocked_reaches(1));
+  second->Send("BLPOP q 0\r\n");
+  ASSERT_TRUE(blocked_reaches(2));
+  third->Send("BLPOP q 0\r\n");
+  ASSERT_TRUE(blocked_reaches(3));
+  // A request sent while blocked waits for the blocked one's reply.
+  third->Send("PING\r\n");
+  EXPECT_EQ(third->ReadLine(std::chrono::milliseconds(100)), "<timeout>");
+
+  gone.reset();  // closes its socket while blocked (BLPOP 0)
+  ASSERT_TRUE(blocked_reaches(2)) << "a closed connection must leave the queue";
+
+  pusher->Send("RPUSH q a\r\n");
+  EXPECT_EQ(pusher->ReadLine(), ":1");
+  for (const char* line : {"*2", "$1", "q", "$1", "a"}) EXPECT_EQ(second->ReadLine(), line);
+  pusher->Send("RPUSH q b\r\n");
+  EXPECT_EQ(pusher->ReadLine(), ":1");
+  for (const char* line : {"*2", "$1", "q", "$1", "b", "+PONG"}) {
+    EXPECT_EQ(third->ReadLine(), line);
+  }
+  pusher->Send("LLEN q\r\n");
+  EXPECT_EQ(pusher->ReadLine(), ":0");
+}
+
 TEST(RespServerThreads, DefaultIsHalfTheCoresAtLeastOne) {
   cache::Cache cache{cache::CacheOptions{}, nullptr, nullptr};
   const size_t cores = std::max(1u, std::thread::hardware_concurrency());
