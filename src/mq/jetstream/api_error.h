@@ -63,6 +63,7 @@ inline ApiError ConsumerFilterNotSubset() {
 }
 inline ApiError ConsumerPullNotPush() { return {400, 10089, "consumer is push based"}; }
 inline ApiError ConsumerConfigRequired() { return {400, 10078, "consumer config required"}; }
+inline ApiError RollupFailed(std::string err) { return {500, 10111, std::move(err)}; }
 inline ApiError StorageFailed(std::string err) { return {500, 10047, std::move(err)}; }
 inline ApiError UnknownRequest() { return {400, 10003, "bad request"}; }
 

@@ -149,6 +149,20 @@ std::variant<StreamConfig, ApiError> ParseStreamConfig(const Json& json) {
   r.Bool("allow_rollup_hdrs", &c.allow_rollup_hdrs);
   r.Bool("allow_direct", &c.allow_direct);
   if (r.error()) return *r.error();
+  // nats-server 2.9 features this engine does not have: refused rather than silently ignored.
+  for (const char* key : {"mirror", "sources", "republish"}) {
+    auto it = json.find(key);
+    if (it != json.end() && !it->is_null() && !(it->is_array() && it->empty())) {
+      return StreamInvalidConfig(fmt::format("stream configuration for {} not supported", key));
+    }
+  }
+  if (auto it = json.find("placement"); it != json.end() && it->is_object()) {
+    const bool cluster = it->contains("cluster") && (*it)["cluster"] != Json("");
+    const bool tags = it->contains("tags") && (*it)["tags"].is_array() && !(*it)["tags"].empty();
+    if (cluster || tags) {
+      return StreamInvalidConfig("stream placement not supported in non-clustered mode");
+    }
+  }
   return c;
 }
 
@@ -178,6 +192,9 @@ std::variant<StreamConfig, ApiError> ValidateStreamConfig(StreamConfig c) {
   if (c.max_msgs < -1 || c.max_bytes < -1 || c.max_msgs_per_subject < -1 || c.max_msg_size < -1 ||
       c.max_consumers < -1) {
     return StreamInvalidConfig("stream limits can not be less than -1");
+  }
+  if (c.allow_rollup_hdrs && c.deny_purge) {
+    return StreamInvalidConfig("roll-ups require the purge permission");
   }
   if (c.subjects.empty()) c.subjects.push_back(c.name);
   for (size_t i = 0; i < c.subjects.size(); ++i) {
@@ -278,7 +295,21 @@ std::variant<ConsumerConfig, ApiError> ParseConsumerConfig(const Json& json) {
   r.Int("inactive_threshold", &c.inactive_threshold_ns);
   r.Int("num_replicas", &c.num_replicas);
   r.Bool("mem_storage", &c.mem_storage);
+  r.Int("max_bytes", &c.max_request_max_bytes);
+  uint64_t rate_limit_bps = 0;
+  r.Uint("rate_limit_bps", &rate_limit_bps);
+  std::string sample_freq;
+  r.String("sample_freq", &sample_freq);
   if (r.error()) return *r.error();
+  // Not implemented: refused rather than silently ignored.
+  if (rate_limit_bps > 0) {
+    if (c.is_pull())
+      return ApiError{400, 10086, "consumer in pull mode can not have rate limit set"};
+    return ConsumerCreateFailed("consumer rate limit (rate_limit_bps) not supported");
+  }
+  if (!sample_freq.empty()) {
+    return ConsumerCreateFailed("consumer ack sampling (sample_freq) not supported");
+  }
   if (!start_time.empty() && !ParseTime(start_time, &c.opt_start_time_ns)) {
     return InvalidJson("field \"opt_start_time\" is not an RFC 3339 time");
   }
@@ -302,12 +333,25 @@ std::variant<ConsumerConfig, ApiError> ValidateConsumerConfig(ConsumerConfig c,
   if (c.max_ack_pending == 0) {
     c.max_ack_pending = c.ack_policy == AckPolicy::kNone ? -1 : kDefaultMaxAckPending;
   }
+  if (c.max_request_max_bytes < 0) {
+    return ConsumerCreateFailed("consumer max request max bytes needs to be >= 0");
+  }
   if (c.is_pull()) {
     if (c.max_waiting == 0) c.max_waiting = kDefaultMaxWaiting;
     if (c.max_waiting < 0) return ConsumerCreateFailed("consumer max waiting needs to be positive");
-    if (c.flow_control)
-      return ConsumerCreateFailed("consumer with flow control also needs heartbeats");
+    if (c.idle_heartbeat_ns != 0) {
+      return ApiError{400, 10088, "consumer idle heartbeat requires a push based consumer"};
+    }
+    if (c.flow_control) {
+      return ApiError{400, 10089, "consumer flow control requires a push based consumer"};
+    }
   } else {
+    if (c.flow_control && c.idle_heartbeat_ns == 0) {
+      return ApiError{400, 10108, "consumer with flow control also needs heartbeats"};
+    }
+    if (c.idle_heartbeat_ns != 0 && c.idle_heartbeat_ns < kMinIdleHeartbeatNs) {
+      return ApiError{400, 10083, "consumer idle heartbeat needs to be >= 100ms"};
+    }
     if (c.max_waiting != 0) {
       return ConsumerCreateFailed("consumer in push mode can not set max waiting");
     }
@@ -412,6 +456,7 @@ Json ToJson(const ConsumerConfig& c) {
   if (c.max_expires_ns != 0) j["max_expires"] = c.max_expires_ns;
   if (c.inactive_threshold_ns != 0) j["inactive_threshold"] = c.inactive_threshold_ns;
   if (c.mem_storage) j["mem_storage"] = true;
+  if (c.max_request_max_bytes != 0) j["max_bytes"] = c.max_request_max_bytes;
   return j;
 }
 

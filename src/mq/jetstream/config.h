@@ -30,6 +30,7 @@ inline constexpr int64_t kDefaultAckWaitNs = 30'000 * kNsPerMs;
 inline constexpr int64_t kDefaultMaxAckPending = 1000;
 inline constexpr int64_t kDefaultMaxWaiting = 512;
 inline constexpr int64_t kDefaultInactiveThresholdNs = 5'000 * kNsPerMs;  // ephemerals
+inline constexpr int64_t kMinIdleHeartbeatNs = 100 * kNsPerMs;
 
 struct StreamConfig {
   std::string name;
@@ -76,6 +77,7 @@ struct ConsumerConfig {
   bool headers_only = false;
   int64_t max_batch = 0;
   int64_t max_expires_ns = 0;
+  int64_t max_request_max_bytes = 0;  // "max_bytes": a pull request's max_bytes ceiling; 0 = none
   int64_t inactive_threshold_ns = 0;
   int64_t num_replicas = 0;
   bool mem_storage = false;
@@ -84,7 +86,9 @@ struct ConsumerConfig {
 };
 
 // Parses a stream config (STREAM.CREATE/UPDATE payload). Unknown fields are ignored, as in
-// nats-server; wrong types are InvalidJson.
+// nats-server; wrong types are InvalidJson. Mirrors, sources, republish and a placement with a
+// cluster or tags are not implemented: refused with 10052 "stream configuration for mirror not
+// supported" (sources, republish) / "stream placement not supported in non-clustered mode".
 std::variant<StreamConfig, ApiError> ParseStreamConfig(const nlohmann::json& json);
 // Applies nats-server's defaults (subjects = {name}) and checks limits and subjects; the error
 // texts are nats-server's checkStreamCfg ones.
@@ -94,6 +98,8 @@ std::variant<StreamConfig, ApiError> CheckStreamUpdate(const StreamConfig& old_c
                                                        StreamConfig new_config);
 nlohmann::json ToJson(const StreamConfig& config);
 
+// Parses a consumer config; `rate_limit_bps` and `sample_freq` are not implemented and refused
+// (10086 for pull consumers, as nats-server; 10012 "... not supported" otherwise).
 std::variant<ConsumerConfig, ApiError> ParseConsumerConfig(const nlohmann::json& json);
 // Applies defaults (ack_wait 30s, max_ack_pending 1000, max_waiting 512 for pull consumers) and
 // checks the fields against themselves and the stream's config.

@@ -40,11 +40,23 @@ struct PullRequest {
   bool no_wait = false;
   int64_t sent = 0;
   int64_t sent_bytes = 0;
+  int64_t heartbeat_ms = 0;       // "idle_heartbeat": status messages while waiting; 0 = none
+  int64_t next_heartbeat_ms = 0;  // engine clock
 };
 
 // What an ack-subject payload asks for: "+ACK" (or empty), "-NAK" [{"delay":ns}], "+WPI",
 // "+TERM", "+NXT". https://docs.nats.io/using-nats/developer/develop_jetstream/consumers
 enum class AckKind { kAck, kNak, kProgress, kTerm, kNext };
+
+// A push consumer's idle heartbeat and flow control state (nats-server's consumer.go hbTimer,
+// pbytes/maxpb/fcid): runtime only, not persisted.
+struct PushFlow {
+  int64_t next_heartbeat_ms = 0;  // engine clock; 0 = not scheduled yet
+  int64_t pending_bytes = 0;      // bytes delivered and not yet answered by flow control
+  int64_t window = 0;             // delivery pauses above this many pending bytes; 0 = unset
+  int64_t requested_bytes = 0;    // pending_bytes when the outstanding request was sent
+  std::string reply;              // the outstanding request's reply subject; "" = none
+};
 
 class Consumer {
  public:
@@ -88,6 +100,11 @@ class Consumer {
   bool Matches(std::string_view subject) const;
 
   std::deque<PullRequest>& waiting() { return waiting_; }
+  PushFlow& push_flow() { return push_flow_; }
+  // The last consumer sequence delivered, and the stream sequence before the cursor (what
+  // nats-server's idle heartbeats report as Nats-Last-Consumer / Nats-Last-Stream).
+  uint64_t last_consumer_seq() const { return delivered_consumer_seq_; }
+  uint64_t last_stream_seq() const { return next_seq_ - 1; }
   int64_t last_active_ms() const { return last_active_ms_; }
   void set_last_active_ms(int64_t ms) { last_active_ms_ = ms; }
 
@@ -126,6 +143,7 @@ class Consumer {
   // replay original: the previous new message's stored time and when it was delivered.
   int64_t replay_prev_ts_ns_ = 0, replay_prev_ms_ = 0;
   std::deque<PullRequest> waiting_;
+  PushFlow push_flow_;
   int64_t last_active_ms_ = 0;
 };
 

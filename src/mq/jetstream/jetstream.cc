@@ -4,6 +4,7 @@
 #include <charconv>
 #include <chrono>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "base/logging.h"
 #include "fmt/format.h"
@@ -29,6 +30,16 @@ constexpr std::string_view kStatusTimeout = "NATS/1.0 408 Request Timeout\r\n\r\
 constexpr std::string_view kStatusNoResponders = "NATS/1.0 503\r\n\r\n";
 constexpr std::string_view kStatusBadRequest = "NATS/1.0 400 Bad Request\r\n\r\n";
 constexpr std::string_view kStatusConsumerDeleted = "NATS/1.0 409 Consumer Deleted\r\n\r\n";
+// Direct get answers (nats-server 2.9 stream.go processDirectGetRequest).
+constexpr std::string_view kStatusMsgNotFound = "NATS/1.0 404 Message Not Found\r\n\r\n";
+constexpr std::string_view kStatusEmptyRequest = "NATS/1.0 408 Empty Request\r\n\r\n";
+constexpr std::string_view kStatusMalformedRequest = "NATS/1.0 408 Malformed Request\r\n\r\n";
+constexpr std::string_view kStatusDirectBadRequest = "NATS/1.0 408 Bad Request\r\n\r\n";
+// Push consumers (consumer.go sendFlowControl); heartbeats are built in SendHeartbeat.
+constexpr std::string_view kStatusFlowControl = "NATS/1.0 100 FlowControl Request\r\n\r\n";
+// Flow control: the window doubles with every answer, up to this many times the initial one
+// (nats-server: maxpb starts at pblimit / 16).
+constexpr int64_t kFlowControlGrowth = 16;
 
 Json ErrorJson(const ApiError& e) {
   return {{"error", {{"code", e.code}, {"err_code", e.err_code}, {"description", e.description}}}};
@@ -209,6 +220,14 @@ JetStream::StreamEntry* JetStream::FindStream(std::string_view name) {
   return it == streams_.end() ? nullptr : &it->second;
 }
 
+Consumer* JetStream::FindConsumer(std::string_view stream, std::string_view name,
+                                  StreamEntry** entry) {
+  *entry = FindStream(stream);
+  if (*entry == nullptr) return nullptr;
+  auto it = (*entry)->consumers.find(std::string(name));
+  return it == (*entry)->consumers.end() ? nullptr : it->second.get();
+}
+
 Json JetStream::StreamMeta(const Stream& stream) const {
   return {{"config", ToJson(stream.config())}, {"created", stream.created_ns()}};
 }
@@ -241,6 +260,10 @@ Json JetStream::Dispatch(const std::vector<std::string_view>& t, std::string_vie
   const bool msg_next = n == 5 && t[0] == "CONSUMER" && t[1] == "MSG" && t[2] == "NEXT";
   if (msg_next) {
     PullNext(t[3], t[4], payload, reply, out);
+    return nullptr;
+  }
+  if (n >= 3 && t[0] == "DIRECT" && t[1] == "GET") {
+    DirectGet(t, payload, reply, out);
     return nullptr;
   }
   std::variant<Json, ApiError> parsed = ParseBody(payload);
@@ -372,6 +395,9 @@ Json JetStream::StreamCreate(std::string_view name, const Json& body, bool updat
     return ErrorJson(
         StreamInvalidConfig("stream max message size may not exceed server max payload"));
   }
+  if (!update && config.sealed) {
+    return ErrorJson(StreamInvalidConfig("stream configuration for create can not be sealed"));
+  }
   if (!update && existing != nullptr) {
     if (ToJson(existing->stream->config()) == ToJson(config)) return StreamInfoLocked(*existing);
     return ErrorJson(StreamNameExists());
@@ -426,22 +452,27 @@ Json JetStream::StreamPurge(std::string_view name, const Json& body) {
   if (!filter.empty() && !IsValidSubscribeSubject(filter)) {
     return ErrorJson({400, 10110, "invalid purge filter subject"});
   }
+  const size_t purged = Purge(*entry, filter, static_cast<uint64_t>(std::max<int64_t>(0, seq)),
+                              static_cast<size_t>(std::max<int64_t>(0, keep)));
+  if (absl::Status s = Commit(); !s.ok()) return ErrorJson(StorageFailed(s.ToString()));
+  return {{"success", true}, {"purged", purged}};
+}
+
+size_t JetStream::Purge(StreamEntry& entry, std::string_view filter, uint64_t below_seq,
+                        size_t keep) {
+  Stream& stream = *entry.stream;
   std::vector<uint64_t> matching;
   for (const auto& [s, msg] : stream.msgs()) {
-    if (seq > 0 && s >= static_cast<uint64_t>(seq)) break;
+    if (below_seq > 0 && s >= below_seq) break;
     if (filter.empty() || SubjectMatches(filter, msg.subject)) matching.push_back(s);
   }
-  if (keep > 0) {
-    const size_t kept = std::min(matching.size(), static_cast<size_t>(keep));
-    matching.resize(matching.size() - kept);
-  }
-  RemoveMsgs(*entry, matching);
-  for (auto& [cname, consumer] : entry->consumers) {
+  matching.resize(matching.size() - std::min(matching.size(), keep));
+  RemoveMsgs(entry, matching);
+  for (auto& [cname, consumer] : entry.consumers) {
     consumer->OnPurged(stream);
-    PersistConsumer(*entry, *consumer);
+    PersistConsumer(entry, *consumer);
   }
-  if (absl::Status s = Commit(); !s.ok()) return ErrorJson(StorageFailed(s.ToString()));
-  return {{"success", true}, {"purged", matching.size()}};
+  return matching.size();
 }
 
 Json JetStream::StreamNames(const Json& body, bool full) {
@@ -478,24 +509,7 @@ Json JetStream::MsgGet(std::string_view name, const Json& body) {
   const std::string last_by = StringField(body, "last_by_subj");
   const std::string next_by = StringField(body, "next_by_subj");
   if ((seq > 0) == !last_by.empty() && next_by.empty()) return ErrorJson(BadRequest());
-  const StoredMsg* found = nullptr;
-  if (!last_by.empty()) {
-    for (auto it = stream.msgs().rbegin(); it != stream.msgs().rend(); ++it) {
-      if (SubjectMatches(last_by, it->second.subject)) {
-        found = &it->second;
-        break;
-      }
-    }
-  } else if (!next_by.empty()) {
-    for (auto it = stream.msgs().lower_bound(seq); it != stream.msgs().end(); ++it) {
-      if (SubjectMatches(next_by, it->second.subject)) {
-        found = &it->second;
-        break;
-      }
-    }
-  } else if (auto it = stream.msgs().find(seq); it != stream.msgs().end()) {
-    found = &it->second;
-  }
+  const StoredMsg* found = FindMsg(stream, seq, last_by, next_by);
   if (found == nullptr) return ErrorJson(NoMessageFound());
   absl::StatusOr<StoredMsg> msg = WithBody(stream, *found);
   if (!msg.ok()) return ErrorJson(StorageFailed(msg.status().ToString()));
@@ -505,6 +519,71 @@ Json JetStream::MsgGet(std::string_view name, const Json& body) {
                   {"time", FormatTime(msg->ts_ns)}};
   if (!msg->headers.empty()) message["hdrs"] = absl::Base64Escape(msg->headers);
   return {{"message", std::move(message)}};
+}
+
+const StoredMsg* JetStream::FindMsg(const Stream& stream, uint64_t seq, std::string_view last_by,
+                                    std::string_view next_by) {
+  if (!last_by.empty()) {
+    for (auto it = stream.msgs().rbegin(); it != stream.msgs().rend(); ++it) {
+      if (SubjectMatches(last_by, it->second.subject)) return &it->second;
+    }
+  } else if (!next_by.empty()) {
+    for (auto it = stream.msgs().lower_bound(seq); it != stream.msgs().end(); ++it) {
+      if (SubjectMatches(next_by, it->second.subject)) return &it->second;
+    }
+  } else if (auto it = stream.msgs().find(seq); it != stream.msgs().end()) {
+    return &it->second;
+  }
+  return nullptr;
+}
+
+void JetStream::DirectGet(const std::vector<std::string_view>& t, std::string_view payload,
+                          std::string_view reply, Outbox* out) {
+  if (reply.empty()) return;
+  auto status = [&](std::string_view headers) {
+    out->push_back({std::string(reply), "", "", std::string(headers), ""});
+  };
+  StreamEntry* entry = FindStream(t[2]);
+  // nats-server subscribes to a stream's direct get subjects only with allow_direct.
+  if (entry == nullptr || !entry->stream->config().allow_direct) {
+    return status(kStatusNoResponders);
+  }
+  uint64_t seq = 0;
+  std::string last_by, next_by;
+  if (t.size() > 3) {  // $JS.API.DIRECT.GET.<stream>.<subject>: the subject's last message
+    if (!payload.empty()) return status(kStatusDirectBadRequest);
+    for (size_t i = 3; i < t.size(); ++i) {
+      if (!last_by.empty()) last_by.push_back('.');
+      last_by.append(t[i]);
+    }
+  } else {
+    if (payload.empty()) return status(kStatusEmptyRequest);
+    Json body = Json::parse(payload, nullptr, false);
+    if (body.is_discarded() || !body.is_object()) return status(kStatusMalformedRequest);
+    seq = static_cast<uint64_t>(std::max<int64_t>(0, IntField(body, "seq")));
+    last_by = StringField(body, "last_by_subj");
+    next_by = StringField(body, "next_by_subj");
+    if (seq == 0 && last_by.empty() && next_by.empty()) return status(kStatusEmptyRequest);
+    if ((seq > 0 && !last_by.empty()) || (!last_by.empty() && !next_by.empty())) {
+      return status(kStatusDirectBadRequest);
+    }
+  }
+  const Stream& stream = *entry->stream;
+  const StoredMsg* found = FindMsg(stream, seq, last_by, next_by);
+  if (found == nullptr) return status(kStatusMsgNotFound);
+  absl::StatusOr<StoredMsg> msg = WithBody(stream, *found);
+  if (!msg.ok()) {
+    base::GetLogger("mq")->error("jetstream direct get: {}", msg.status().ToString());
+    return status(kStatusMsgNotFound);
+  }
+  // The message's own headers (without their closing blank line), then the stream's.
+  const std::string_view own =
+      msg->headers.empty() ? std::string_view("NATS/1.0\r\n")
+                           : std::string_view(msg->headers).substr(0, msg->headers.size() - 2);
+  std::string headers = fmt::format(
+      "{}Nats-Stream: {}\r\nNats-Subject: {}\r\nNats-Sequence: {}\r\nNats-Time-Stamp: {}\r\n\r\n",
+      own, stream.config().name, msg->subject, msg->seq, FormatTime(msg->ts_ns));
+  out->push_back({std::string(reply), "", "", std::move(headers), std::move(msg->data)});
 }
 
 Json JetStream::MsgDelete(std::string_view name, const Json& body) {
@@ -655,12 +734,8 @@ void JetStream::PullNext(std::string_view stream_name, std::string_view consumer
   auto status = [&](std::string headers) {
     out->push_back({std::string(reply), "", "", std::move(headers), ""});
   };
-  StreamEntry* entry = FindStream(stream_name);
-  Consumer* consumer = nullptr;
-  if (entry != nullptr) {
-    auto it = entry->consumers.find(std::string(consumer_name));
-    if (it != entry->consumers.end()) consumer = it->second.get();
-  }
+  StreamEntry* entry = nullptr;
+  Consumer* consumer = FindConsumer(stream_name, consumer_name, &entry);
   // nats-server: only a pull consumer subscribes to its MSG.NEXT subject.
   if (consumer == nullptr || !consumer->config().is_pull()) {
     return status(std::string(kStatusNoResponders));
@@ -687,9 +762,21 @@ void JetStream::PullNext(std::string_view stream_name, std::string_view consumer
           409, fmt::format("Exceeded MaxRequestExpires of {}ms", cc.max_expires_ns / kNsPerMs)));
     }
     if (expires_ns > 0) request.expires_ms = NowMs() + std::max<int64_t>(1, expires_ns / kNsPerMs);
+    // nats-server 2.9 nextReqFromMsg: heartbeats while waiting, at most every expires / 2.
+    if (const int64_t hb_ns = IntField(body, "idle_heartbeat"); hb_ns > 0) {
+      if (hb_ns * 2 > expires_ns) {
+        return status(StatusHeaders(400, "Bad Request - heartbeat value too large"));
+      }
+      request.heartbeat_ms = std::max<int64_t>(1, hb_ns / kNsPerMs);
+      request.next_heartbeat_ms = NowMs() + request.heartbeat_ms;
+    }
   }
   const ConsumerConfig& cc = consumer->config();
   if (request.batch <= 0) return status(std::string(kStatusBadRequest));
+  if (cc.max_request_max_bytes > 0 && request.max_bytes > cc.max_request_max_bytes) {
+    return status(StatusHeaders(
+        409, fmt::format("Exceeded MaxRequestMaxBytes of {}", cc.max_request_max_bytes)));
+  }
   if (cc.max_batch > 0 && request.batch > cc.max_batch) {
     return status(StatusHeaders(409, fmt::format("Exceeded MaxRequestBatch of {}", cc.max_batch)));
   }
@@ -768,6 +855,7 @@ std::variant<JetStream::PubAck, ApiError> JetStream::Store(StreamEntry& entry, C
   const int64_t size = static_cast<int64_t>(headers.size() + msg.payload.size());
   if (cfg.max_msg_size > 0 && size > cfg.max_msg_size) return MessageTooBig();
   std::string msg_id;
+  enum class Rollup { kNone, kSubject, kAll } rollup = Rollup::kNone;
   if (!headers.empty()) {
     const std::string_view expected_stream = HeaderValue(headers, "Nats-Expected-Stream");
     if (!expected_stream.empty() && expected_stream != cfg.name) return StreamNotMatch();
@@ -789,6 +877,19 @@ std::variant<JetStream::PubAck, ApiError> JetStream::Store(StreamEntry& entry, C
       return WrongLastMsgId(stream.last_msg_id());
     }
     msg_id = std::string(HeaderValue(headers, "Nats-Msg-Id"));
+    const std::string_view rollup_value = HeaderValue(headers, "Nats-Rollup");
+    if (!rollup_value.empty()) {
+      if (!cfg.allow_rollup_hdrs || cfg.deny_purge) return RollupFailed("rollup not permitted");
+      std::string lower(rollup_value);
+      absl::AsciiStrToLower(&lower);
+      if (lower == "sub") {
+        rollup = Rollup::kSubject;
+      } else if (lower == "all") {
+        rollup = Rollup::kAll;
+      } else {
+        return RollupFailed(fmt::format("rollup value invalid: \"{}\"", rollup_value));
+      }
+    }
   }
   const int64_t now_ns = WallNowNs();
   if (!msg_id.empty()) {
@@ -810,6 +911,10 @@ std::variant<JetStream::PubAck, ApiError> JetStream::Store(StreamEntry& entry, C
       interest = interest || consumer->Matches(stored.subject);
     }
     if (!interest) drop.push_back(seq);  // nobody to deliver to: not retained
+  }
+  if (rollup != Rollup::kNone) {
+    // nats-server: a purge keeping only this message, of its subject or of the whole stream.
+    Purge(entry, rollup == Rollup::kSubject ? std::string_view(stored.subject) : "", 0, 1);
   }
   RemoveMsgs(entry, drop);  // `stored` may be gone from here on
   return PubAck{seq, false};
@@ -907,10 +1012,30 @@ void JetStream::DeliverConsumer(StreamEntry& entry, Consumer& consumer, Outbox* 
     return d;
   };
   if (!consumer.config().is_pull()) {
-    const std::string& to = consumer.config().deliver_subject;
+    const ConsumerConfig& cc = consumer.config();
+    const std::string& to = cc.deliver_subject;
     if (options_.has_interest && !options_.has_interest(to)) return;
     consumer.set_last_active_ms(now_ms);
-    while (std::optional<Delivery> d = next()) AppendDelivery(entry, consumer, *d, to, out);
+    PushFlow& flow = consumer.push_flow();
+    if (cc.flow_control && flow.window == 0) flow.window = options_.flow_control_window;
+    // Flow control: delivery pauses while more than the window is unanswered.
+    while (!cc.flow_control || flow.pending_bytes <= flow.window) {
+      std::optional<Delivery> d = next();
+      if (!d) break;
+      AppendDelivery(entry, consumer, *d, to, out);
+      if (!cc.flow_control) continue;
+      flow.pending_bytes += entry.stream->msgs().at(d->stream_seq).size();
+      // nats-server asks for an answer once half the window is pending, one request at a time.
+      if (flow.reply.empty() && flow.pending_bytes > flow.window / 2) {
+        flow.reply =
+            fmt::format("$JS.FC.{}.{}.{}", stream_name, consumer.name(), RandomName().substr(0, 4));
+        flow.requested_bytes = flow.pending_bytes;
+        out->push_back({to, "", flow.reply, std::string(kStatusFlowControl), ""});
+      }
+    }
+    if (cc.idle_heartbeat_ns > 0 && (delivered || flow.next_heartbeat_ms == 0)) {
+      flow.next_heartbeat_ms = now_ms + cc.idle_heartbeat_ns / kNsPerMs;
+    }
   } else {
     ExpirePulls(consumer, out);
     std::deque<PullRequest>& waiting = consumer.waiting();
@@ -997,11 +1122,10 @@ void JetStream::HandleAck(std::string_view subject, std::string_view reply,
     return;
   }
   absl::MutexLock lock(&mu_);
-  StreamEntry* entry = FindStream(t[2]);
-  if (entry == nullptr) return;
-  auto it = entry->consumers.find(std::string(t[3]));
-  if (it == entry->consumers.end()) return;
-  Consumer& consumer = *it->second;
+  StreamEntry* entry = nullptr;
+  Consumer* found = FindConsumer(t[2], t[3], &entry);
+  if (found == nullptr) return;
+  Consumer& consumer = *found;
   const std::vector<uint64_t> done = consumer.Ack(sseq, kind, delay_ms, NowMs());
   if (entry->stream->config().retention == Retention::kWorkQueue) {
     RemoveMsgs(*entry, done);
@@ -1011,6 +1135,51 @@ void JetStream::HandleAck(std::string_view subject, std::string_view reply,
   PersistConsumer(*entry, consumer);
   (void)Commit();
   if (!reply.empty()) out->push_back({std::string(reply), "", "", "", ""});
+  DeliverConsumer(*entry, consumer, out);
+}
+
+void JetStream::SendHeartbeat(Consumer& consumer, int64_t now_ms, Outbox* out) {
+  const ConsumerConfig& cc = consumer.config();
+  PushFlow& flow = consumer.push_flow();
+  // nats-server consumer.go sendIdleHeartbeat; a consumer stalled on flow control names the
+  // request the client has not answered (Nats-Consumer-Stalled), which the client then answers.
+  auto headers = [&] {
+    std::string h = fmt::format(
+        "NATS/1.0 100 Idle Heartbeat\r\nNats-Last-Consumer: {}\r\nNats-Last-Stream: {}\r\n",
+        consumer.last_consumer_seq(), consumer.last_stream_seq());
+    if (!flow.reply.empty()) h += fmt::format("Nats-Consumer-Stalled: {}\r\n", flow.reply);
+    return h + "\r\n";
+  };
+  if (cc.is_pull()) {  // pull requests with idle_heartbeat, to their inbox while they wait
+    for (PullRequest& request : consumer.waiting()) {
+      if (request.heartbeat_ms == 0 || now_ms < request.next_heartbeat_ms) continue;
+      request.next_heartbeat_ms = now_ms + request.heartbeat_ms;
+      out->push_back({request.reply, "", "", headers(), ""});
+    }
+    return;
+  }
+  if (cc.idle_heartbeat_ns <= 0 || flow.next_heartbeat_ms == 0 || now_ms < flow.next_heartbeat_ms) {
+    return;
+  }
+  flow.next_heartbeat_ms = now_ms + cc.idle_heartbeat_ns / kNsPerMs;
+  if (options_.has_interest && !options_.has_interest(cc.deliver_subject)) return;
+  out->push_back({cc.deliver_subject, "", "", headers(), ""});
+}
+
+void JetStream::HandleFlowControl(std::string_view subject, Outbox* out) {
+  const std::vector<std::string_view> t = SplitSubject(subject);
+  if (t.size() != 5 || t[0] != "$JS" || t[1] != "FC") return;
+  absl::MutexLock lock(&mu_);
+  StreamEntry* entry = nullptr;
+  Consumer* found = FindConsumer(t[2], t[3], &entry);
+  if (found == nullptr) return;
+  Consumer& consumer = *found;
+  PushFlow& flow = consumer.push_flow();
+  if (flow.reply.empty() || subject != flow.reply) return;  // only the latest request counts
+  flow.window = std::min(flow.window * 2, options_.flow_control_window * kFlowControlGrowth);
+  flow.pending_bytes = std::max<int64_t>(0, flow.pending_bytes - flow.requested_bytes);
+  flow.requested_bytes = 0;
+  flow.reply.clear();
   DeliverConsumer(*entry, consumer, out);
 }
 
@@ -1037,6 +1206,7 @@ void JetStream::Tick(Outbox* out) {
       }
       consumer.CheckAckWait(now_ms);
       DeliverConsumer(entry, consumer, out);
+      SendHeartbeat(consumer, now_ms, out);
       ++it;
     }
   }

@@ -8,6 +8,8 @@
 //   {"stream":"S","seq":n[,"duplicate":true]} $JS.ACK.<stream>.<consumer>.<delivered>.<stream
 //   seq>.<consumer seq>.<ts ns>.<pending>
 //                    acks of delivered messages (+ACK, -NAK, +WPI, +TERM)
+//   $JS.FC.<stream>.<consumer>.<id>
+//                    answers to push consumers' flow control requests
 //
 // Time: `clock` (steady ms) drives ack_wait, NAK delays, pull expiry and max_age, so tests use
 // ManualClock; message timestamps are wall time derived from it (see WallNowNs).
@@ -67,6 +69,9 @@ struct JetStreamOptions {
   // Whether anything subscribes to a subject (push consumers deliver only with interest; pull
   // requests whose requester is gone are dropped). Called under the engine's lock.
   std::function<bool(std::string_view)> has_interest;
+  // Push consumers with flow_control: bytes delivered before the first flow control request is
+  // answered (nats-server: 32 MiB / 16); each answer doubles it, up to 16 times.
+  int64_t flow_control_window = 2 << 20;
 };
 
 // Per-stream and per-consumer numbers for /metrics and /api/mq.
@@ -103,8 +108,12 @@ class JetStream {
   // A message on `$JS.ACK.>`; with a reply (AckSync) an empty message confirms it.
   void HandleAck(std::string_view subject, std::string_view reply, std::string_view payload,
                  Outbox* out);
-  // Timers: ack_wait redeliveries, NAK delays, pull request expiry, max_age, replay original,
-  // ephemeral consumer cleanup, and push delivery to subjects that gained interest.
+  // An answer to a push consumer's flow control request ($JS.FC.<stream>.<consumer>.<id>, also
+  // sent for a heartbeat's Nats-Consumer-Stalled): the consumer resumes delivery.
+  void HandleFlowControl(std::string_view subject, Outbox* out);
+  // Timers: idle heartbeats, ack_wait redeliveries, NAK delays, pull request expiry, max_age,
+  // replay original, ephemeral consumer cleanup, and push delivery to subjects that gained
+  // interest.
   void Tick(Outbox* out);
   absl::Status Sync();
 
@@ -141,6 +150,20 @@ class JetStream {
   Json StreamNames(const Json& body, bool full) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   Json MsgGet(std::string_view name, const Json& body) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   Json MsgDelete(std::string_view name, const Json& body) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The message at `seq`, the last one matching `last_by`, or the first one at or after `seq`
+  // matching `next_by` (MSG.GET and DIRECT.GET); null when there is none.
+  static const StoredMsg* FindMsg(const Stream& stream, uint64_t seq, std::string_view last_by,
+                                  std::string_view next_by);
+  // $JS.API.DIRECT.GET.<stream> ({"seq":n} | {"last_by_subj":s} | {"next_by_subj":s,"seq":n})
+  // and $JS.API.DIRECT.GET.<stream>.<subject>: answers the raw message with Nats-Stream,
+  // Nats-Subject, Nats-Sequence and Nats-Time-Stamp headers, or a status (404 Message Not Found,
+  // 408 Empty Request / Malformed Request / Bad Request; 503 without allow_direct).
+  void DirectGet(const std::vector<std::string_view>& tokens, std::string_view payload,
+                 std::string_view reply, Outbox* out) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Sends `consumer`'s idle heartbeats that are due: push consumers with idle_heartbeat (to the
+  // deliver subject), pull requests with idle_heartbeat (to their inbox).
+  void SendHeartbeat(Consumer& consumer, int64_t now_ms, Outbox* out)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   Json ConsumerCreate(std::string_view stream, std::string_view name, std::string_view filter,
                       bool durable_api, const Json& body, Outbox* out)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -153,6 +176,9 @@ class JetStream {
                 std::string_view reply, Outbox* out) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   StreamEntry* FindStream(std::string_view name) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Consumer `name` of `stream`, or null; `*entry` is the stream's entry (null without one).
+  Consumer* FindConsumer(std::string_view stream, std::string_view name, StreamEntry** entry)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The stream capturing `subject`, or null.
   StreamEntry* CapturingStream(std::string_view subject) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   struct PubAck {
@@ -162,6 +188,10 @@ class JetStream {
   // Adds a captured message to the stream and the pending batch (not yet written); moves its
   // subject, headers and payload.
   std::variant<PubAck, ApiError> Store(StreamEntry& entry, CapturedMsg& msg)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Removes the messages matching `filter` ("" = all) below `below_seq` (0 = any), but the newest
+  // `keep`, and moves the consumers past them (STREAM.PURGE, Nats-Rollup). Returns how many.
+  size_t Purge(StreamEntry& entry, std::string_view filter, uint64_t below_seq, size_t keep)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Removes messages (limits, retention, purge, delete) from memory, storage and consumers.
   void RemoveMsgs(StreamEntry& entry, const std::vector<uint64_t>& seqs)

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "fmt/format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -87,6 +88,20 @@ class JetStreamTest : public ::testing::Test {
     Json info = Api("CONSUMER.CREATE." + stream + "." + name,
                     {{"stream_name", stream}, {"config", config}});
     ASSERT_FALSE(info.contains("error")) << info.dump();
+  }
+
+  // Expects `out` to be one idle heartbeat to `to` reporting these last sequences.
+  void ExpectHeartbeat(const Outbox& out, const std::string& to, uint64_t consumer_seq,
+                       uint64_t stream_seq) {
+    ASSERT_THAT(out, SizeIs(1));
+    EXPECT_EQ(out[0].subject, to);
+    EXPECT_EQ(out[0].headers, fmt::format("NATS/1.0 100 Idle Heartbeat\r\nNats-Last-Consumer: "
+                                          "{}\r\nNats-Last-Stream: {}\r\n\r\n",
+                                          consumer_seq, stream_seq));
+  }
+  // The error of creating a consumer on `stream` with `config` (null when created).
+  Json ConsumerCreateError(const std::string& stream, const Json& config) {
+    return Api("CONSUMER.CREATE." + stream, {{"stream_name", stream}, {"config", config}})["error"];
   }
 
   std::filesystem::path dir_;
@@ -448,6 +463,236 @@ TEST_F(JetStreamTest, StateSurvivesReopen) {
   Outbox redelivered = Tick(30'001);
   ASSERT_THAT(redelivered, SizeIs(1));
   EXPECT_EQ(redelivered[0].payload, "m2");
+}
+
+// ---- rollups, direct get, heartbeats, flow control, refused configs ----
+
+TEST_F(JetStreamTest, RollupReplacesSubjectOrStream) {
+  Api("STREAM.CREATE.KV", {{"name", "KV"}, {"subjects", {"kv.>"}}, {"allow_rollup_hdrs", true}});
+  Publish("kv.a", "a1");
+  Publish("kv.b", "b1");
+  Publish("kv.a", "a2");
+  // "sub" (any case, as nats-server lowercases it) keeps only this message of kv.a.
+  EXPECT_EQ(Publish("kv.a", "a3", "NATS/1.0\r\nNats-Rollup: SUB\r\n\r\n")["seq"], 4);
+  Json state = State("KV");
+  EXPECT_EQ(state["messages"], 2);  // kv.b's b1 and kv.a's a3
+  EXPECT_EQ(Api("STREAM.MSG.GET.KV", {{"seq", 1}})["error"]["err_code"], 10037);
+  EXPECT_EQ(Api("STREAM.MSG.GET.KV", {{"seq", 2}})["message"]["subject"], "kv.b");
+  // "all" purges every other message; the rollup message itself is stored.
+  EXPECT_EQ(Publish("kv.c", "c1", "NATS/1.0\r\nNats-Rollup: all\r\n\r\n")["seq"], 5);
+  state = State("KV");
+  EXPECT_EQ(state["messages"], 1);
+  EXPECT_EQ(state["first_seq"], 5);
+}
+
+TEST_F(JetStreamTest, RollupRefusedWithoutPermissionOrBadValue) {
+  Api("STREAM.CREATE.S", {{"name", "S"}, {"subjects", {"s"}}});
+  Publish("s", "keep");
+  EXPECT_EQ(Publish("s", "x", "NATS/1.0\r\nNats-Rollup: sub\r\n\r\n"),
+            Json::parse(R"({"error":{"code":500,"err_code":10111,)"
+                        R"("description":"rollup not permitted"}})"));
+  Api("STREAM.CREATE.R", {{"name", "R"}, {"subjects", {"r"}}, {"allow_rollup_hdrs", true}});
+  Json bad = Publish("r", "x", "NATS/1.0\r\nNats-Rollup: some\r\n\r\n");
+  EXPECT_EQ(bad["error"]["err_code"], 10111);
+  EXPECT_EQ(bad["error"]["description"], "rollup value invalid: \"some\"");
+  EXPECT_EQ(State("S")["messages"], 1);
+  EXPECT_EQ(State("R")["messages"], 0);
+  // deny_purge forbids rollups: refused at create, as nats-server's checkStreamCfg.
+  Json denied =
+      Api("STREAM.CREATE.D",
+          {{"name", "D"}, {"subjects", {"d"}}, {"allow_rollup_hdrs", true}, {"deny_purge", true}});
+  EXPECT_EQ(denied["error"]["err_code"], 10052);
+  EXPECT_EQ(denied["error"]["description"], "roll-ups require the purge permission");
+}
+
+TEST_F(JetStreamTest, DirectGet) {
+  Api("STREAM.CREATE.D", {{"name", "D"}, {"subjects", {"d.>"}}, {"allow_direct", true}});
+  Api("STREAM.CREATE.N", {{"name", "N"}, {"subjects", {"n"}}});
+  Publish("d.a", "one");
+  Publish("d.b", "two", "NATS/1.0\r\nFoo: bar\r\n\r\n");
+  Publish("d.a", "three");
+  Publish("n", "x");
+  auto get = [&](const std::string& subject, const std::string& payload) {
+    Outbox out;
+    js_->HandleApi("$JS.API.DIRECT.GET." + subject, "inbox", payload, &out);
+    EXPECT_THAT(out, SizeIs(1));
+    return out.empty() ? Outgoing{} : out[0];
+  };
+  Outgoing by_seq = get("D", R"({"seq":2})");
+  EXPECT_EQ(by_seq.subject, "inbox");
+  EXPECT_EQ(by_seq.payload, "two");
+  EXPECT_TRUE(by_seq.headers.starts_with(
+      "NATS/1.0\r\nFoo: bar\r\nNats-Stream: D\r\nNats-Subject: d.b\r\nNats-Sequence: 2\r\n"
+      "Nats-Time-Stamp: "))
+      << by_seq.headers;
+  EXPECT_TRUE(by_seq.headers.ends_with("Z\r\n\r\n"));
+  Outgoing last = get("D.d.a", "");
+  EXPECT_EQ(last.payload, "three");
+  EXPECT_TRUE(
+      last.headers.starts_with("NATS/1.0\r\nNats-Stream: D\r\nNats-Subject: d.a\r\n"
+                               "Nats-Sequence: 3\r\n"));
+  EXPECT_EQ(get("D", R"({"last_by_subj":"d.b"})").payload, "two");
+  EXPECT_EQ(get("D", R"({"next_by_subj":"d.a","seq":2})").payload, "three");
+  EXPECT_EQ(get("D", R"({"seq":9})").headers, "NATS/1.0 404 Message Not Found\r\n\r\n");
+  EXPECT_EQ(get("D", "").headers, "NATS/1.0 408 Empty Request\r\n\r\n");
+  EXPECT_EQ(get("D", "{}").headers, "NATS/1.0 408 Empty Request\r\n\r\n");
+  EXPECT_EQ(get("D", "xx").headers, "NATS/1.0 408 Malformed Request\r\n\r\n");
+  EXPECT_EQ(get("D", R"({"seq":1,"last_by_subj":"d.a"})").headers,
+            "NATS/1.0 408 Bad Request\r\n\r\n");
+  EXPECT_EQ(get("D.d.a", R"({"seq":1})").headers, "NATS/1.0 408 Bad Request\r\n\r\n");
+  // Without allow_direct (or without the stream) nothing answers: the no-responders status.
+  EXPECT_EQ(get("N", R"({"seq":1})").headers, "NATS/1.0 503\r\n\r\n");
+  EXPECT_EQ(get("NOPE", R"({"seq":1})").headers, "NATS/1.0 503\r\n\r\n");
+}
+
+TEST_F(JetStreamTest, IdleHeartbeatsWhileNothingToDeliver) {
+  Api("STREAM.CREATE.S", {{"name", "S"}, {"subjects", {"s"}}});
+  Publish("s", "m1");
+  Json info =
+      Api("CONSUMER.CREATE.S",
+          {{"stream_name", "S"},
+           {"config",
+            {{"deliver_subject", "hb"}, {"ack_policy", "none"}, {"idle_heartbeat", kSecondNs}}}});
+  ASSERT_FALSE(info.contains("error")) << info.dump();
+  EXPECT_THAT(Tick(999), SizeIs(0));  // m1 went at creation; not idle for 1 s yet
+  ExpectHeartbeat(Tick(1), "hb", 1, 1);
+  EXPECT_THAT(Tick(500), SizeIs(0));
+  Publish("s", "m2");  // a delivery restarts the idle period
+  EXPECT_THAT(Tick(999), SizeIs(0));
+  ExpectHeartbeat(Tick(1), "hb", 2, 2);
+  gone_.insert("hb");  // no subscriber: no heartbeat
+  EXPECT_THAT(Tick(1000), SizeIs(0));
+}
+
+TEST_F(JetStreamTest, FlowControlPausesUntilAnswered) {
+  clock_.AdvanceMs(1);
+  Api("STREAM.CREATE.S", {{"name", "S"}, {"subjects", {"s"}}});
+  const std::string big(400 << 10, 'x');  // 400 KiB: the 2 MiB window pauses after 6
+  for (int i = 0; i < 10; ++i) Publish("s", big);
+  Outbox out;
+  js_->HandleApi("$JS.API.CONSUMER.CREATE.S", "reply",
+                 Json({{"stream_name", "S"},
+                       {"config",
+                        {{"name", "fc"},
+                         {"deliver_subject", "fcd"},
+                         {"ack_policy", "none"},
+                         {"flow_control", true},
+                         {"idle_heartbeat", kSecondNs}}}})
+                     .dump(),
+                 &out);
+  std::vector<std::string> kinds;
+  std::string fc_reply;
+  for (const Outgoing& o : out) {
+    if (o.subject == "reply") continue;
+    if (o.headers == "NATS/1.0 100 FlowControl Request\r\n\r\n") {
+      kinds.push_back("FC");
+      fc_reply = o.reply;
+    } else {
+      kinds.push_back("msg");
+    }
+  }
+  // Half the window (> 1 MiB) asks for an answer; past the window (> 2 MiB) delivery stops.
+  EXPECT_EQ(kinds, std::vector<std::string>({"msg", "msg", "msg", "FC", "msg", "msg", "msg"}));
+  EXPECT_TRUE(fc_reply.starts_with("$JS.FC.S.fc.")) << fc_reply;
+  // Stalled: the heartbeat names the unanswered request.
+  Outbox hb = Tick(1000);
+  ASSERT_THAT(hb, SizeIs(1));
+  EXPECT_EQ(hb[0].headers,
+            "NATS/1.0 100 Idle Heartbeat\r\nNats-Last-Consumer: 6\r\n"
+            "Nats-Last-Stream: 6\r\nNats-Consumer-Stalled: " +
+                fc_reply + "\r\n\r\n");
+  Outbox ignored;
+  js_->HandleFlowControl("$JS.FC.S.fc.zzzz", &ignored);  // not the outstanding request
+  EXPECT_THAT(ignored, SizeIs(0));
+  Outbox resumed;
+  js_->HandleFlowControl(fc_reply, &resumed);
+  int msgs = 0;
+  for (const Outgoing& o : resumed) msgs += o.route == "fcd" ? 1 : 0;
+  EXPECT_EQ(msgs, 4);  // the rest of the stream
+}
+
+TEST_F(JetStreamTest, HeartbeatAndFlowControlValidation) {
+  Api("STREAM.CREATE.S", {{"name", "S"}, {"subjects", {"s"}}});
+  auto create = [&](const Json& config) { return ConsumerCreateError("S", config); };
+  EXPECT_EQ(create({{"deliver_subject", "x"}, {"flow_control", true}})["err_code"], 10108);
+  EXPECT_EQ(create({{"deliver_subject", "x"}, {"idle_heartbeat", 50'000'000}})["description"],
+            "consumer idle heartbeat needs to be >= 100ms");
+  EXPECT_EQ(create({{"idle_heartbeat", kSecondNs}})["err_code"], 10088);
+  EXPECT_EQ(create({{"flow_control", true}, {"idle_heartbeat", kSecondNs}})["err_code"], 10088);
+  EXPECT_EQ(create({{"flow_control", true}})["err_code"], 10089);
+  // What nats.c's ordered consumer recreates itself with on a gap.
+  EXPECT_TRUE(create({{"deliver_subject", "x"},
+                      {"deliver_policy", "by_start_sequence"},
+                      {"opt_start_seq", 5},
+                      {"ack_policy", "none"},
+                      {"max_deliver", 1},
+                      {"ack_wait", 22 * 3600 * kSecondNs},
+                      {"flow_control", true},
+                      {"idle_heartbeat", 5 * kSecondNs},
+                      {"mem_storage", true},
+                      {"num_replicas", 1}})
+                  .is_null());
+}
+
+TEST_F(JetStreamTest, UnsupportedStreamFeaturesAreRefused) {
+  auto create = [&](Json config) {
+    config["name"] = "X";
+    return Api("STREAM.CREATE.X", config)["error"];
+  };
+  EXPECT_EQ(create({{"mirror", {{"name", "O"}}}}),
+            Json::parse(R"({"code":500,"err_code":10052,)"
+                        R"("description":"stream configuration for mirror not supported"})"));
+  EXPECT_EQ(create({{"sources", {{{"name", "O"}}}}})["description"],
+            "stream configuration for sources not supported");
+  EXPECT_EQ(create({{"republish", {{"src", ">"}, {"dest", "rp.>"}}}})["description"],
+            "stream configuration for republish not supported");
+  EXPECT_EQ(create({{"placement", {{"cluster", "c1"}}}})["description"],
+            "stream placement not supported in non-clustered mode");
+  EXPECT_EQ(create({{"sealed", true}})["description"],
+            "stream configuration for create can not be sealed");
+  EXPECT_TRUE(create({{"sources", Json::array()}, {"placement", {{"cluster", ""}}}}).is_null());
+  EXPECT_EQ(Api("STREAM.NAMES")["streams"], Json({"X"}));
+}
+
+TEST_F(JetStreamTest, ConsumerRateLimitAndSamplingAreRefused) {
+  Api("STREAM.CREATE.S", {{"name", "S"}, {"subjects", {"s"}}});
+  auto create = [&](const Json& config) { return ConsumerCreateError("S", config); };
+  EXPECT_EQ(create({{"rate_limit_bps", 1000}})["err_code"], 10086);
+  EXPECT_EQ(create({{"deliver_subject", "x"}, {"rate_limit_bps", 1000}})["description"],
+            "consumer rate limit (rate_limit_bps) not supported");
+  EXPECT_EQ(create({{"deliver_subject", "x"}, {"sample_freq", "100%"}})["description"],
+            "consumer ack sampling (sample_freq) not supported");
+  EXPECT_TRUE(create({{"deliver_subject", "x"}, {"rate_limit_bps", 0}}).is_null());
+}
+
+TEST_F(JetStreamTest, PullRequestMaxBytesCeiling) {
+  Api("STREAM.CREATE.S", {{"name", "S"}, {"subjects", {"s"}}});
+  CreatePull("S", "d", {{"max_bytes", 1024}});
+  EXPECT_EQ(ConsumerInfo("S", "d")["config"]["max_bytes"], 1024);
+  Outbox out = Pull("S", "d", {{"batch", 1}, {"max_bytes", 2048}});
+  ASSERT_THAT(out, SizeIs(1));
+  EXPECT_EQ(out[0].headers, "NATS/1.0 409 Exceeded MaxRequestMaxBytes of 1024\r\n\r\n");
+  Publish("s", "m");
+  out = Pull("S", "d", {{"batch", 1}, {"max_bytes", 512}});
+  ASSERT_THAT(out, SizeIs(1));
+  EXPECT_EQ(out[0].payload, "m");
+}
+
+TEST_F(JetStreamTest, PullRequestIdleHeartbeats) {
+  Api("STREAM.CREATE.S", {{"name", "S"}, {"subjects", {"s"}}});
+  CreatePull("S", "d");
+  Outbox bad = Pull("S", "d", {{"expires", kSecondNs}, {"idle_heartbeat", kSecondNs}});
+  ASSERT_THAT(bad, SizeIs(1));
+  EXPECT_EQ(bad[0].headers, "NATS/1.0 400 Bad Request - heartbeat value too large\r\n\r\n");
+  EXPECT_THAT(Pull("S", "d", {{"expires", 3 * kSecondNs}, {"idle_heartbeat", kSecondNs}}),
+              SizeIs(0));
+  EXPECT_THAT(Tick(999), SizeIs(0));
+  ExpectHeartbeat(Tick(1), "inbox", 0, 0);
+  EXPECT_THAT(Tick(1000), SizeIs(1));
+  Outbox expired = Tick(1000);  // past expires: the timeout, no more heartbeats
+  ASSERT_THAT(expired, SizeIs(1));
+  EXPECT_EQ(expired[0].headers, "NATS/1.0 408 Request Timeout\r\n\r\n");
+  EXPECT_THAT(Tick(1000), SizeIs(0));
 }
 
 }  // namespace

@@ -39,6 +39,7 @@ void JetStreamService::Start() {
     absl::MutexLock lock(&subs_mu_);
     api_subs_.push_back(Subscribe("$JS.API.>", Kind::kApi));
     api_subs_.push_back(Subscribe("$JS.ACK.>", Kind::kAck));
+    api_subs_.push_back(Subscribe("$JS.FC.>", Kind::kFlowControl));
   }
   SyncStreamSubscriptions();
   timer_ = std::thread([this] { TimerLoop(); });
@@ -95,8 +96,10 @@ void JetStreamService::OnMessage(Kind kind, const Message& msg) {
   if (kind == Kind::kApi) {
     engine_->HandleApi(msg.subject, msg.reply, msg.payload, &out);
     if (msg.subject.starts_with("$JS.API.STREAM.")) SyncStreamSubscriptions();
-  } else {
+  } else if (kind == Kind::kAck) {
     engine_->HandleAck(msg.subject, msg.reply, msg.payload, &out);
+  } else {
+    engine_->HandleFlowControl(msg.subject, &out);
   }
   Publish(out);
 }

@@ -47,7 +47,7 @@ class JetStreamService {
   JetStream* engine() { return engine_.get(); }
 
  private:
-  enum class Kind { kApi, kAck, kStream };
+  enum class Kind { kApi, kAck, kFlowControl, kStream };
   class Endpoint;
 
   // An API request (kApi) or a consumer ack (kAck).

@@ -1,9 +1,12 @@
 // JetStream against the real `aio` binary, driven by nats.c's js_* API unmodified: streams,
 // acknowledged publishes, dedupe, durable pull consumers (fetch, ack, NAK, ack_wait redelivery),
-// push consumers, work-queue retention, invalid configs, and state after kill -9 and restart.
+// push consumers, work-queue retention, invalid configs, state after kill -9 and restart,
+// rollups, direct get, idle heartbeats, ordered consumers (flow control) and refused features.
 #include <nats/nats.h>
 
+#include <atomic>
 #include <chrono>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <thread>
@@ -66,9 +69,11 @@ class JetStreamTest : public ::testing::Test {
     js_.reset(js);
   }
 
-  // Creates a file stream on `subjects`; returns the JetStream error code (0 = created).
+  // Creates a file stream on `subjects` (with the bool option `flag` set, if any); returns the
+  // JetStream error code (0 = created).
   jsErrCode AddStream(const char* name, std::vector<const char*> subjects,
-                      jsRetentionPolicy retention = js_LimitsPolicy, int64_t max_age_ns = 0) {
+                      jsRetentionPolicy retention = js_LimitsPolicy, int64_t max_age_ns = 0,
+                      bool jsStreamConfig::*flag = nullptr) {
     jsStreamConfig cfg;
     jsStreamConfig_Init(&cfg);
     cfg.Name = name;
@@ -77,6 +82,10 @@ class JetStreamTest : public ::testing::Test {
     cfg.Retention = retention;
     cfg.MaxAge = max_age_ns;
     cfg.Storage = js_FileStorage;
+    if (flag != nullptr) cfg.*flag = true;
+    return AddStream(cfg);
+  }
+  jsErrCode AddStream(jsStreamConfig& cfg) {
     jsStreamInfo* si = nullptr;
     jsErrCode err = static_cast<jsErrCode>(0);
     const natsStatus s = js_AddStream(&si, js_.get(), &cfg, nullptr, &err);
@@ -350,6 +359,209 @@ TEST_F(JetStreamTest, StateSurvivesKill9AndRestart) {
   // And the HTTP API shows the stream and the consumer's lag.
   EXPECT_THAT(aio_->HttpGet("/api/mq/streams/DURABLE"), HasSubstr("\"last_seq\":11"));
   EXPECT_THAT(aio_->HttpGet("/api/mq/streams/DURABLE/consumers"), HasSubstr("\"name\":\"reader\""));
+}
+
+TEST_F(JetStreamTest, RollupHeaderReplacesEarlierMessages) {
+  ASSERT_EQ(AddStream("ROLL", {"kv.>"}, js_LimitsPolicy, 0, &jsStreamConfig::AllowRollup), 0);
+  ASSERT_EQ(AddStream("NOROLL", {"noroll"}), 0);
+  auto publish = [&](const char* subject, const char* data, const char* rollup) {
+    natsMsg* msg = nullptr;
+    EXPECT_EQ(natsMsg_Create(&msg, subject, nullptr, data, static_cast<int>(strlen(data))),
+              NATS_OK);
+    if (rollup != nullptr) natsMsgHeader_Set(msg, "Nats-Rollup", rollup);
+    jsPubAck* ack = nullptr;
+    jsErrCode err = static_cast<jsErrCode>(0);
+    const natsStatus s = js_PublishMsg(&ack, js_.get(), msg, nullptr, &err);
+    natsMsg_Destroy(msg);
+    if (s == NATS_OK) jsPubAck_Destroy(ack);
+    return s == NATS_OK ? static_cast<jsErrCode>(0) : err;
+  };
+  for (const char* v : {"a1", "a2", "a3"}) publish("kv.a", v, nullptr);
+  publish("kv.b", "b1", nullptr);
+  EXPECT_EQ(publish("kv.a", "a4", "sub"), 0);
+  EXPECT_EQ(StreamState("ROLL").Msgs, 2u);  // b1, a4
+  natsMsg* last = nullptr;
+  ASSERT_EQ(js_GetLastMsg(&last, js_.get(), "ROLL", "kv.a", nullptr, nullptr), NATS_OK);
+  EXPECT_EQ(std::string(natsMsg_GetData(last), natsMsg_GetDataLength(last)), "a4");
+  natsMsg_Destroy(last);
+  EXPECT_EQ(publish("kv.c", "c1", "all"), 0);
+  jsStreamState state = StreamState("ROLL");
+  EXPECT_EQ(state.Msgs, 1u);
+  EXPECT_EQ(state.FirstSeq, 6u);
+  // Refused without allow_rollup_hdrs, and for an unknown value: nothing stored.
+  EXPECT_EQ(publish("noroll", "x", "sub"), 10111);
+  EXPECT_EQ(publish("kv.c", "c2", "everything"), 10111);
+  EXPECT_EQ(StreamState("NOROLL").Msgs, 0u);
+  EXPECT_EQ(StreamState("ROLL").Msgs, 1u);
+}
+
+TEST_F(JetStreamTest, DirectGetAnswersTheRawMessage) {
+  ASSERT_EQ(AddStream("DIRECT", {"direct.>"}, js_LimitsPolicy, 0, &jsStreamConfig::AllowDirect), 0);
+  Publish("direct.a", "one");
+  Publish("direct.b", "two");
+  Publish("direct.a", "three");
+  auto direct = [&](uint64_t seq, const char* last_by, const char* next_by, std::string* data) {
+    jsDirectGetMsgOptions o;
+    jsDirectGetMsgOptions_Init(&o);
+    o.Sequence = seq;
+    o.LastBySubject = last_by;
+    o.NextBySubject = next_by;
+    natsMsg* msg = nullptr;
+    const natsStatus s = js_DirectGetMsg(&msg, js_.get(), "DIRECT", nullptr, &o);
+    if (s != NATS_OK) return s;
+    *data = std::string(natsMsg_GetData(msg), natsMsg_GetDataLength(msg));
+    EXPECT_STREQ(natsMsg_GetSubject(msg), *data == "two" ? "direct.b" : "direct.a");
+    EXPECT_GT(natsMsg_GetTime(msg), 0);  // parsed from Nats-Time-Stamp
+    const char* stream = nullptr;
+    EXPECT_EQ(natsMsgHeader_Get(msg, "Nats-Stream", &stream), NATS_OK);
+    EXPECT_STREQ(stream, "DIRECT");
+    seq = natsMsg_GetSequence(msg);
+    natsMsg_Destroy(msg);
+    return seq == 0 ? NATS_ERR : NATS_OK;
+  };
+  std::string data;
+  ASSERT_EQ(direct(2, nullptr, nullptr, &data), NATS_OK);
+  EXPECT_EQ(data, "two");
+  ASSERT_EQ(direct(0, "direct.a", nullptr, &data), NATS_OK);
+  EXPECT_EQ(data, "three");
+  ASSERT_EQ(direct(2, nullptr, "direct.a", &data), NATS_OK);
+  EXPECT_EQ(data, "three");
+  EXPECT_EQ(direct(99, nullptr, nullptr, &data), NATS_NOT_FOUND);
+  // The raw subject form, answered like nats-server's: headers, then the data.
+  natsMsg* reply = nullptr;
+  ASSERT_EQ(natsConnection_Request(&reply, nc_.get(), "$JS.API.DIRECT.GET.DIRECT.direct.b", nullptr,
+                                   0, 2000),
+            NATS_OK);
+  const char* seq = nullptr;
+  EXPECT_EQ(natsMsgHeader_Get(reply, "Nats-Sequence", &seq), NATS_OK);
+  EXPECT_STREQ(seq, "2");
+  natsMsg_Destroy(reply);
+  // A stream without allow_direct has no responder.
+  ASSERT_EQ(AddStream("NODIRECT", {"nodirect"}), 0);
+  natsMsg* none = nullptr;
+  EXPECT_EQ(natsConnection_RequestString(&none, nc_.get(), "$JS.API.DIRECT.GET.NODIRECT",
+                                         "{\"seq\":1}", 2000),
+            NATS_NO_RESPONDERS);
+}
+
+TEST_F(JetStreamTest, PushConsumerSendsIdleHeartbeats) {
+  ASSERT_EQ(AddStream("HB", {"hb.x"}), 0);
+  Publish("hb.x", "only");
+  natsSubscription* raw = nullptr;
+  ASSERT_EQ(natsConnection_SubscribeSync(&raw, nc_.get(), "hb.inbox"), NATS_OK);
+  Sub sub(raw);
+  jsConsumerConfig cc;
+  jsConsumerConfig_Init(&cc);
+  cc.Durable = "beating";
+  cc.DeliverSubject = "hb.inbox";
+  cc.AckPolicy = js_AckNone;
+  cc.Heartbeat = 200 * kMsToNs;
+  jsConsumerInfo* ci = nullptr;
+  jsErrCode err = static_cast<jsErrCode>(0);
+  ASSERT_EQ(js_AddConsumer(&ci, js_.get(), "HB", &cc, nullptr, &err), NATS_OK) << err;
+  jsConsumerInfo_Destroy(ci);
+  natsMsg* msg = nullptr;
+  ASSERT_EQ(natsSubscription_NextMsg(&msg, sub.get(), 2000), NATS_OK);
+  EXPECT_EQ(std::string(natsMsg_GetData(msg), natsMsg_GetDataLength(msg)), "only");
+  natsMsg_Destroy(msg);
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_EQ(natsSubscription_NextMsg(&msg, sub.get(), 2000), NATS_OK);
+    const char* status = nullptr;
+    const char* description = nullptr;
+    const char* last_consumer = nullptr;
+    const char* last_stream = nullptr;
+    EXPECT_EQ(natsMsgHeader_Get(msg, "Status", &status), NATS_OK);
+    EXPECT_STREQ(status, "100");
+    EXPECT_EQ(natsMsgHeader_Get(msg, "Description", &description), NATS_OK);
+    EXPECT_STREQ(description, "Idle Heartbeat");
+    EXPECT_EQ(natsMsgHeader_Get(msg, "Nats-Last-Consumer", &last_consumer), NATS_OK);
+    EXPECT_STREQ(last_consumer, "1");
+    EXPECT_EQ(natsMsgHeader_Get(msg, "Nats-Last-Stream", &last_stream), NATS_OK);
+    EXPECT_STREQ(last_stream, "1");
+    natsMsg_Destroy(msg);
+  }
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(elapsed, std::chrono::milliseconds(300));
+  EXPECT_LE(elapsed, std::chrono::milliseconds(1500));
+}
+
+// nats.c's ordered consumer: an ephemeral push consumer with flow control and heartbeats in
+// memory; 4 MiB of messages cross the flow control window, which nats.c must answer to go on.
+TEST_F(JetStreamTest, OrderedConsumerReceivesEverythingThroughFlowControl) {
+  ASSERT_EQ(AddStream("ORDERED", {"ordered"}), 0);
+  constexpr int kMsgs = 40;
+  const std::string payload(100 << 10, 'o');
+  for (int i = 0; i < kMsgs; ++i) Publish("ordered", payload + std::to_string(i));
+  struct Seen {
+    std::atomic<int> count{0};
+    std::atomic<bool> in_order{true};
+  } seen;
+  jsSubOptions so;
+  jsSubOptions_Init(&so);
+  so.Ordered = true;
+  natsSubscription* raw = nullptr;
+  jsErrCode err = static_cast<jsErrCode>(0);
+  ASSERT_EQ(js_Subscribe(
+                &raw, js_.get(), "ordered",
+                [](natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
+                  auto* s = static_cast<Seen*>(closure);
+                  const int n = s->count.fetch_add(1);
+                  if (natsMsg_GetDataLength(msg) < 100 << 10 ||
+                      std::string(natsMsg_GetData(msg) + (100 << 10)) != std::to_string(n)) {
+                    s->in_order = false;
+                  }
+                  natsMsg_Destroy(msg);
+                },
+                &seen, nullptr, &so, &err),
+            NATS_OK)
+      << err << " " << nats_GetLastError(nullptr);
+  Sub sub(raw);
+  for (int i = 0; i < 250 && seen.count < kMsgs; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(seen.count, kMsgs);
+  EXPECT_TRUE(seen.in_order);
+}
+
+// nats.c's fetch with a heartbeat reports NATS_MISSED_HEARTBEAT when the server sends none.
+TEST_F(JetStreamTest, FetchWithHeartbeatWaitsForItsExpiry) {
+  ASSERT_EQ(AddStream("PULLHB", {"pullhb"}), 0);
+  Sub sub = PullSubscribe("pullhb", "waiter");
+  jsFetchRequest req;
+  jsFetchRequest_Init(&req);
+  req.Batch = 1;
+  req.Expires = 1000 * kMsToNs;
+  req.Heartbeat = 200 * kMsToNs;
+  natsMsgList list{};
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(natsSubscription_FetchRequest(&list, sub.get(), &req), NATS_TIMEOUT);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(900));
+  Publish("pullhb", "late");
+  ASSERT_EQ(natsSubscription_FetchRequest(&list, sub.get(), &req), NATS_OK);
+  ASSERT_EQ(list.Count, 1);
+  EXPECT_EQ(std::string(natsMsg_GetData(list.Msgs[0])), "late");
+  natsMsgList_Destroy(&list);
+}
+
+TEST_F(JetStreamTest, MirrorsAndSourcesAreRefused) {
+  ASSERT_EQ(AddStream("ORIGIN", {"origin"}), 0);
+  jsStreamSource source;
+  jsStreamSource_Init(&source);
+  source.Name = "ORIGIN";
+  jsStreamConfig cfg;
+  jsStreamConfig_Init(&cfg);
+  cfg.Name = "COPY";
+  cfg.Mirror = &source;
+  EXPECT_EQ(AddStream(cfg), 10052);
+  EXPECT_THAT(nats_GetLastError(nullptr), HasSubstr("mirror not supported"));
+  jsStreamSource* sources[] = {&source};
+  cfg.Mirror = nullptr;
+  cfg.Sources = sources;
+  cfg.SourcesLen = 1;
+  EXPECT_EQ(AddStream(cfg), 10052);
+  jsStreamInfo* si = nullptr;
+  EXPECT_EQ(js_GetStreamInfo(&si, js_.get(), "COPY", nullptr, nullptr), NATS_NOT_FOUND);
 }
 
 }  // namespace
