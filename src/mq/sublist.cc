@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/container/inlined_vector.h"
 #include "mq/subject.h"
 
 namespace aio::mq {
@@ -24,6 +25,19 @@ void ForEachToken(std::string_view subject, Fn fn) {
   }
 }
 
+// Drops arbitrary entries of a full cache down to a quarter of `max` (nats-server's sweep: 1024
+// down to 256), so the entries that keep being hit are mostly back after one miss each.
+template <typename Map>
+void SweepIfFull(Map& map, size_t max) {
+  if (map.size() < max) return;
+  for (auto it = map.begin(); it != map.end() && map.size() > max / 4;) map.erase(it++);
+}
+
+MatchResultPtr EmptyResult() {
+  static const MatchResultPtr* const empty = new MatchResultPtr(std::make_shared<MatchResult>());
+  return *empty;
+}
+
 }  // namespace
 
 struct Sublist::Level {
@@ -37,7 +51,24 @@ struct Sublist::Node {
   Level next;
   std::vector<SubscriptionPtr> plain;
   std::vector<std::pair<std::string, std::vector<SubscriptionPtr>>> queues;
-  bool empty() const { return next.empty() && plain.empty() && queues.empty(); }
+  // plain and queues as a match result, built by the first match that reaches only this node;
+  // reset when they change.
+  MatchResultPtr result;
+
+  bool has_subscriptions() const { return !plain.empty() || !queues.empty(); }
+  bool empty() const { return next.empty() && !has_subscriptions(); }
+  void AppendTo(MatchResult& out) const {
+    out.plain.insert(out.plain.end(), plain.begin(), plain.end());
+    for (const auto& [name, members] : queues) out.queues.push_back(members);
+  }
+  const MatchResultPtr& Result() {
+    if (result == nullptr) {
+      auto built = std::make_shared<MatchResult>();
+      AppendTo(*built);
+      result = std::move(built);
+    }
+    return result;
+  }
 };
 
 Sublist::Sublist() : root_(std::make_unique<Level>()) {}
@@ -71,6 +102,7 @@ void Sublist::Insert(SubscriptionPtr sub) {
     }
     it->second.push_back(sub);
   }
+  node->result.reset();
   count_.fetch_add(1, std::memory_order_relaxed);
   InvalidateLocked(sub->subject);
 }
@@ -119,6 +151,7 @@ bool Sublist::Remove(const SubscriptionPtr& sub) {
     }
   }
   if (!removed) return false;
+  node->result.reset();
   // Prune empty nodes bottom-up.
   for (auto it = path.rbegin(); it != path.rend(); ++it) {
     Level* parent = it->first;
@@ -161,23 +194,27 @@ MatchResultPtr Sublist::Match(std::string_view subject) {
   absl::MutexLock lock(&mu_);
   if (auto it = cache_.find(Av(subject)); it != cache_.end()) return it->second;
   MatchResultPtr result = MatchLocked(subject);
-  if (cache_.size() >= kMaxCacheEntries) cache_.clear();
-  cache_.emplace(std::string(subject), result);
+  if (admission_.Repeats(subject)) {
+    SweepIfFull(cache_, kMaxCacheEntries);
+    cache_.emplace(std::string(subject), result);
+  }
   return result;
 }
 
+size_t Sublist::cache_size() const {
+  absl::MutexLock lock(&mu_);
+  return cache_.size();
+}
+
 MatchResultPtr Sublist::MatchLocked(std::string_view subject) {
-  auto result = std::make_shared<MatchResult>();
-  auto collect = [&](const Node& node) {
-    result->plain.insert(result->plain.end(), node.plain.begin(), node.plain.end());
-    for (const auto& [name, members] : node.queues) {
-      result->queues.push_back(members);
-    }
+  absl::InlinedVector<Node*, 4> reached;  // nodes with subscriptions
+  auto collect = [&](Node& node) {
+    if (node.has_subscriptions()) reached.push_back(&node);
   };
-  std::vector<std::string_view> tokens;
+  absl::InlinedVector<std::string_view, 16> tokens;
   ForEachToken(subject, [&](std::string_view token) { tokens.push_back(token); });
   // Depth-first over the trie: literal and `*` branches advance a token; `>` matches the rest.
-  auto walk = [&](auto&& self, const Level& level, size_t i) -> void {
+  auto walk = [&](auto&& self, Level& level, size_t i) -> void {
     if (level.fwc != nullptr) collect(*level.fwc);
     if (level.pwc != nullptr) {
       if (i + 1 == tokens.size()) {
@@ -195,7 +232,11 @@ MatchResultPtr Sublist::MatchLocked(std::string_view subject) {
     }
   };
   walk(walk, *root_, 0);
+  if (reached.empty()) return EmptyResult();
+  if (reached.size() == 1) return reached[0]->Result();
   // As in nats-server, a group reached through two nodes (`foo.*` and `foo.>`) is two groups.
+  auto result = std::make_shared<MatchResult>();
+  for (const Node* node : reached) node->AppendTo(*result);
   return result;
 }
 
@@ -227,8 +268,10 @@ MatchResultPtr MatchCache::Match(Sublist& sublist, std::string_view subject) {
     return it->second;
   }
   MatchResultPtr result = sublist.Match(subject);
-  if (entries_.size() >= kMaxEntries) entries_.clear();
-  entries_.emplace(std::string(subject), result);
+  if (admission_.Repeats(subject)) {
+    SweepIfFull(entries_, kMaxEntries);
+    entries_.emplace(std::string(subject), result);
+  }
   return result;
 }
 

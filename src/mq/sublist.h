@@ -5,11 +5,19 @@
 // the cached results they change. MatchCache is a per-connection front cache that skips the lock
 // while generation() is unchanged.
 //
+// Subjects that never repeat (request/reply and JetStream ack inboxes, `_INBOX.<id>.<n>`) stay
+// cheap: both caches admit a subject only when it repeats (RepeatFilter), a match reaching a
+// single trie node returns that node's own result and a match reaching none a shared empty one,
+// so such a Match allocates nothing. Full caches drop entries down to a quarter, as nats-server's
+// sublist cache (1024, swept to 256), rather than starting over.
+//
 // Thread-safe (one mutex; the hot path is MatchCache, which takes none).
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -28,6 +36,26 @@ struct MatchResult {
 };
 using MatchResultPtr = std::shared_ptr<const MatchResult>;
 
+// Cache admission ("doorkeeper", as in TinyLFU): remembers a hash of each of the last subjects it
+// saw, one per slot, so a cache admits a subject only the second time it shows up within roughly
+// the last kSlots distinct subjects. A hash collision only admits early. Not thread-safe.
+template <size_t kSlots>
+class RepeatFilter {
+ public:
+  // Records `subject`; true when it was seen before.
+  bool Repeats(std::string_view subject) {
+    const size_t hash = std::hash<std::string_view>{}(subject);
+    const uint32_t tag = static_cast<uint32_t>(hash >> 32) | 1;  // never 0, the empty slot
+    uint32_t& slot = slots_[hash % kSlots];
+    if (slot == tag) return true;
+    slot = tag;
+    return false;
+  }
+
+ private:
+  std::array<uint32_t, kSlots> slots_{};
+};
+
 class Sublist {
  public:
   Sublist();
@@ -45,7 +73,9 @@ class Sublist {
   // Every subscription (for the HTTP API), in no particular order.
   std::vector<SubscriptionPtr> All() const;
 
-  static constexpr size_t kMaxCacheEntries = 4096;
+  static constexpr size_t kMaxCacheEntries = 1024;
+  // Number of cached results (for tests).
+  size_t cache_size() const;
 
  private:
   struct Node;
@@ -57,6 +87,7 @@ class Sublist {
   mutable absl::Mutex mu_;
   std::unique_ptr<Level> root_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, MatchResultPtr> cache_ ABSL_GUARDED_BY(mu_);
+  RepeatFilter<2 * kMaxCacheEntries> admission_ ABSL_GUARDED_BY(mu_);
   std::atomic<uint64_t> generation_{1};
   std::atomic<size_t> count_{0};
 };
@@ -65,11 +96,14 @@ class Sublist {
 class MatchCache {
  public:
   MatchResultPtr Match(Sublist& sublist, std::string_view subject);
+  size_t size() const { return entries_.size(); }
+
+  static constexpr size_t kMaxEntries = 256;
 
  private:
-  static constexpr size_t kMaxEntries = 256;
   uint64_t generation_ = 0;
   absl::flat_hash_map<std::string, MatchResultPtr> entries_;
+  RepeatFilter<2 * kMaxEntries> admission_;
 };
 
 }  // namespace aio::mq
