@@ -3,15 +3,19 @@
 For -P 1 and -P 16: requests/s, p50 and p99 per test and the aio/redis ratio; the server CPU
 seconds per million requests, per test and over all tests (utime+stime from /proc/<pid>/stat
 around each test: one redis-benchmark run per test, which is less sensitive to load than req/s);
-and the RSS of each server after loading 1M keys (16-byte keys, 32-byte values) through
+how busy redis-benchmark itself was (its CPU time over the run's wall time: near 100 %, the
+client, not the server, bounds the throughput); each figure the median of ROUNDS interleaved
+rounds; and the RSS of each server after loading 1M keys (16-byte keys, 32-byte values) through
 redis-cli --pipe.
 """
 
 import csv
 import io
 import os
+import resource
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -21,6 +25,7 @@ TESTS = "set,get,incr,lpush,rpop,sadd,hset,zadd,lrange_100,mset"
 N = int(os.environ.get("N", "1000000"))
 CLIENTS = int(os.environ.get("CLIENTS", "50"))
 KEYS = int(os.environ.get("KEYS", "1000000"))
+ROUNDS = int(os.environ.get("ROUNDS", "3"))
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -62,26 +67,60 @@ def cli(port, *args, input=None):
                           capture_output=True, check=True).stdout
 
 
-def benchmark(port, pid, pipeline):
-    """{test: (req/s, p50 ms, p99 ms, server CPU s per 1M requests)}, one run per test.
+def client_cpu_seconds():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
-    redis-benchmark runs N LPUSHes ("LPUSH (needed to benchmark LRANGE)") before LRANGE_*: their
-    CPU, as measured by the LPUSH test just before, is taken off the LRANGE figure."""
+
+def benchmark(port, pid, test, pipeline):
+    """{test: (req/s, p50 ms, p99 ms, server CPU s per 1M requests, redis-benchmark's CPU s per 1M
+    requests)} for one redis-benchmark run of `test`.
+
+    For LRANGE_* redis-benchmark first runs N LPUSHes ("LPUSH (needed to benchmark LRANGE)"):
+    the LRANGE row's CPU figures are what the whole run took minus what the LPUSH run of the same
+    round took."""
+    before, client_before = cpu_seconds(pid), client_cpu_seconds()
+    out = subprocess.run(
+        ["redis-benchmark", "-p", str(port), "-t", test, "-c", str(CLIENTS), "-n", str(N),
+         "-P", str(pipeline), "--csv"], capture_output=True, text=True, check=True).stdout
+    cpu = (cpu_seconds(pid) - before) * 1e6 / N
+    client_cpu = (client_cpu_seconds() - client_before) * 1e6 / N
     rows = {}
-    for test in TESTS.split(","):
-        before = cpu_seconds(pid)
-        out = subprocess.run(
-            ["redis-benchmark", "-p", str(port), "-t", test, "-c", str(CLIENTS), "-n", str(N),
-             "-P", str(pipeline), "--csv"], capture_output=True, text=True, check=True).stdout
-        cpu = (cpu_seconds(pid) - before) * 1e6 / N
-        for row in csv.DictReader(io.StringIO(out)):
-            name = row["test"].split(" ")[0]
-            if "needed to benchmark" in row["test"]:
-                cpu -= rows.get(name, (0, 0, 0, 0))[3]
-                continue
-            rows[name] = (float(row["rps"]), float(row["p50_latency_ms"]),
-                          float(row["p99_latency_ms"]), cpu)
+    for row in csv.DictReader(io.StringIO(out)):
+        if "needed to benchmark" in row["test"]:
+            continue
+        rows[row["test"].split(" ")[0]] = [float(row["rps"]), float(row["p50_latency_ms"]),
+                                            float(row["p99_latency_ms"]), cpu, client_cpu]
     return rows
+
+
+def busy(row):
+    """redis-benchmark's CPU time over its run time, in percent of one core."""
+    return row[4] * row[0] / 1e4
+
+
+def run_rounds(ports, pids, pipeline):
+    """{server: {test: medians}} over ROUNDS rounds. In each round every test runs against both
+    servers back to back, the order alternating between rounds, so a change in the machine's load
+    (other processes, a busy VM host) falls on both alike."""
+    samples = {name: {} for name in ports}
+    for round_no in range(ROUNDS):
+        order = list(ports) if round_no % 2 == 0 else list(reversed(ports))
+        for name in ports:
+            cli(ports[name], "FLUSHALL")
+        for test in TESTS.split(","):
+            for name in order:
+                rows = benchmark(ports[name], pids[name], test, pipeline)
+                if test.startswith("lrange"):
+                    lpush = samples[name]["LPUSH"][-1]
+                    for row in rows.values():
+                        row[3] -= lpush[3]
+                        row[4] -= lpush[4]
+                for key, row in rows.items():
+                    samples[name].setdefault(key, []).append(row)
+    return {name: {test: [statistics.median(column) for column in zip(*rows)]
+                   for test, rows in tests.items()}
+            for name, tests in samples.items()}
 
 
 def load_keys(port):
@@ -123,20 +162,18 @@ logger: {{file: "", level: warn}}
         print(f"# redis-benchmark -t {TESTS} -c {CLIENTS} -n {N} -P <1|16>; peer: redis-server "
               f"{version}; {os.cpu_count()} cores")
         for pipeline in (1, 16):
-            results = {}
-            for name in ("aio", "redis"):
-                cli(ports[name], "FLUSHALL")
-                results[name] = benchmark(ports[name], servers[name].pid, pipeline)
-            print(f"\n## -P {pipeline}\n")
+            results = run_rounds(ports, {name: proc.pid for name, proc in servers.items()},
+                                 pipeline)
+            print(f"\n## -P {pipeline} (medians of {ROUNDS} rounds)\n")
             print("| test | aio req/s | redis req/s | ratio | aio p50/p99 ms | redis p50/p99 ms "
-                  "| CPU s/1M aio / redis |")
-            print("| --- | ---: | ---: | ---: | --- | --- | --- |")
+                  "| server CPU s/1M aio / redis | redis-benchmark busy vs aio / redis |")
+            print("| --- | ---: | ---: | ---: | --- | --- | --- | --- |")
             for test in results["redis"]:
-                a = results["aio"].get(test, (0, 0, 0, 0))
+                a = results["aio"].get(test, (0, 0, 0, 0, 0))
                 r = results["redis"][test]
                 print(f"| {test} | {a[0]:,.0f} | {r[0]:,.0f} | {a[0] / r[0]:.2f} | "
                       f"{a[1]:.3f} / {a[2]:.3f} | {r[1]:.3f} / {r[2]:.3f} | "
-                      f"{a[3]:.2f} / {r[3]:.2f} |")
+                      f"{a[3]:.2f} / {r[3]:.2f} | {busy(a):.0f} % / {busy(r):.0f} % |")
             cpu = {name: sum(row[3] for row in rows.values()) / len(rows)
                    for name, rows in results.items()}
             print(f"\nserver CPU s per 1M requests: aio {cpu['aio']:.2f}, "
