@@ -183,6 +183,7 @@ const char* TypeName(Type type) {
 const char* EncodingName(const Object& object) {
   switch (object.type()) {
     case Type::kString: {
+      if (object.raw_string()) return "raw";
       const std::string_view s = object.str();
       int64_t v = 0;
       auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);

@@ -105,6 +105,9 @@ class Object {
   SetValue& set() const { return *static_cast<SetValue*>(Pointer()); }
   ZSetValue& zset() const { return *static_cast<ZSetValue*>(Pointer()); }
 
+  // A string moved to its own growable buffer by APPEND (Redis's "raw" encoding at any length).
+  bool raw_string() const { return type() == Type::kString && (word_ & kRaw) != 0; }
+
   // Elements of an aggregate (1 for a string).
   size_t Length() const;
   // A deep copy without key (COPY).

@@ -242,6 +242,14 @@ void Cache::DbModified(int db) {
     }
     for (uint64_t id : targets) DeliverInvalidation(id, nullptr);
   }
+  if (blocked_count_.load() > 0) {
+    // SWAPDB may bring a blocked client's keys into its database (Redis 7 serves such clients
+    // then); after a FLUSH the woken clients find nothing and block again, keeping their places.
+    std::lock_guard<std::mutex> lock(blocked_mu_);
+    for (auto& [dbkey, queue] : blocked_) {
+      if (dbkey.first == db || db < 0) queue.front()->Wake();
+    }
+  }
 }
 
 void Cache::DeliverInvalidation(uint64_t client_id, const std::string* key) {

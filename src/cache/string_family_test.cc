@@ -107,6 +107,7 @@ TEST(StringFamilyTest, RewritesKeepTheTtlAndLongValuesRoundTrip) {
   EXPECT_EQ(h.Run({"SET", "s", "ab", "EX", "100"}), "+OK\r\n");
   EXPECT_EQ(h.Run({"APPEND", "s", "cd"}), ":4\r\n");
   EXPECT_EQ(h.Run({"APPEND", "s", "ef"}), ":6\r\n");
+  EXPECT_EQ(h.Run({"OBJECT", "ENCODING", "s"}), "$3\r\nraw\r\n");  // as Redis after APPEND
   EXPECT_EQ(h.Run({"SETRANGE", "s", "0", "X"}), ":6\r\n");
   EXPECT_EQ(h.Run({"GET", "s"}), "$6\r\nXbcdef\r\n");
   EXPECT_EQ(h.Run({"TTL", "s"}), ":100\r\n");

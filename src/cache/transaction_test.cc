@@ -177,6 +177,19 @@ TEST(BlockingTest, ClientGoneWhileBlockedLeavesTheQueue) {
   EXPECT_EQ(h.cache.blocked_clients(), 0u);
 }
 
+// As Redis 7: SWAPDB serves a client blocked on a key the swap brings into its database.
+TEST(BlockingTest, SwapDbServesClientsBlockedOnKeysItBrings) {
+  CacheHarness h;
+  TestClient* other = h.NewClient();
+  EXPECT_EQ(h.Run({"BLPOP", "q", "0"}), "");
+  h.Run({"SELECT", "1"}, other);
+  h.Run({"RPUSH", "q", "job"}, other);
+  EXPECT_EQ(h.client->wakes, 0) << "a push in another database";
+  EXPECT_EQ(h.Run({"SWAPDB", "0", "1"}, other), "+OK\r\n");
+  EXPECT_EQ(h.client->wakes, 1);
+  EXPECT_EQ(h.Run({"BLPOP", "q", "0"}), "*2\r\n$1\r\nq\r\n$3\r\njob\r\n");
+}
+
 TEST(TrackingTest, DefaultModeInvalidatesKeysTheClientRead) {
   CacheHarness h;
   TestClient* writer = h.NewClient();
