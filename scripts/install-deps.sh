@@ -10,6 +10,7 @@ packages=(
   libboost1.81-dev libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   librocksdb-dev libabsl-dev libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
   libcli11-dev libssl-dev libjwt-dev libargon2-dev libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev
+  liblua5.1-0-dev
   # peers for system tests and benchmarks
   etcd-server etcd-client python3 python3-etcd3 procps
   # message queue: nats.c for system tests and aio-bench, nats-server as the benchmark peer

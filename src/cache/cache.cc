@@ -268,9 +268,9 @@ bool Cache::FreeMemory() {
   return true;
 }
 
-bool Cache::CheckAcl(Client& client, const CommandSpec* spec,
-                     std::span<const std::string_view> args, protocol::resp::ReplyBuilder& rb) {
-  if (authorizer_ == nullptr || !client.identity.has_value()) return true;
+Cache::AclDenial Cache::AclCheck(Client& client, const CommandSpec* spec,
+                                 std::span<const std::string_view> args) {
+  if (authorizer_ == nullptr || !client.identity.has_value()) return AclDenial::kNone;
   std::vector<std::string_view> keys;
   if (spec->first_key != 0 || spec->keys_fn != nullptr) CommandKeys(*spec, args, &keys);
   std::vector<std::string_view> categories;
@@ -285,14 +285,27 @@ bool Cache::CheckAcl(Client& client, const CommandSpec* spec,
   }
   absl::Status status =
       authorizer_->CheckCacheCommand(*client.identity, spec->name, categories, keys);
-  if (status.ok()) return true;
+  if (status.ok()) return AclDenial::kNone;
   if (status.code() == absl::StatusCode::kPermissionDenied && !keys.empty() &&
       std::string(status.message()).find("key") != std::string::npos) {
-    rb.Error("NOPERM No permissions to access a key");
-  } else {
-    rb.Error(fmt::format("NOPERM User {} has no permissions to run the '{}' command",
-                         client.identity->user, spec->name));
+    return AclDenial::kKey;
   }
+  return AclDenial::kCommand;
+}
+
+bool Cache::CheckAcl(Client& client, const CommandSpec* spec,
+                     std::span<const std::string_view> args, protocol::resp::ReplyBuilder& rb) {
+  switch (AclCheck(client, spec, args)) {
+    case AclDenial::kNone:
+      return true;
+    case AclDenial::kKey:
+      rb.Error("NOPERM No permissions to access a key");
+      return false;
+    case AclDenial::kCommand:
+      break;
+  }
+  rb.Error(fmt::format("NOPERM User {} has no permissions to run the '{}' command",
+                       client.identity->user, spec->name));
   return false;
 }
 
@@ -441,21 +454,39 @@ void Cache::Exec(Client& client, protocol::resp::ReplyBuilder& rb) {
   }
   rb.Array(static_cast<int64_t>(queued.size()));
   std::vector<std::string_view> args;
-  std::vector<std::string_view> keys;
   for (const auto& command : queued) {
     args.assign(command.begin(), command.end());
-    const CommandSpec* spec = FindCommand(args[0]);
-    CommandContext ctx(*this, client, rb, args, spec, NowMs());
-    ctx.in_exec = true;
-    keys.clear();
-    if (spec->first_key != 0 || spec->keys_fn != nullptr) CommandKeys(*spec, args, &keys);
-    Run(ctx, keys);
-    const size_t index = static_cast<size_t>(spec - CommandTable().data());
-    Bump(Local().per_command[index].calls);
-    Bump(Local().commands);
+    RunLocked(client, FindCommand(args[0]), args, rb);
   }
   for (size_t i = keyspace_.shard_count(); i-- > 0;) keyspace_.shard(i).mu.unlock();
   Unwatch(client);
+}
+
+void Cache::RunLocked(Client& client, const CommandSpec* spec,
+                      std::span<const std::string_view> args, protocol::resp::ReplyBuilder& rb) {
+  CommandContext ctx(*this, client, rb, args, spec, NowMs());
+  ctx.in_exec = true;
+  std::vector<std::string_view> keys;
+  if (spec->first_key != 0 || spec->keys_fn != nullptr) CommandKeys(*spec, args, &keys);
+  Run(ctx, keys);
+  const size_t index = static_cast<size_t>(spec - CommandTable().data());
+  Bump(Local().per_command[index].calls);
+  Bump(Local().commands);
+}
+
+Cache::ScriptCall Cache::RunForScript(Client& client, const CommandSpec* spec,
+                                      std::span<const std::string_view> args,
+                                      protocol::resp::ReplyBuilder& rb) {
+  switch (AclCheck(client, spec, args)) {  // a script answers its own NOPERM text
+    case AclDenial::kKey:
+      return ScriptCall::kKeyDenied;
+    case AclDenial::kCommand:
+      return ScriptCall::kCommandDenied;
+    case AclDenial::kNone:
+      break;
+  }
+  RunLocked(client, spec, args, rb);
+  return ScriptCall::kRan;
 }
 
 void Cache::TimeoutBlocked(Client& client, protocol::resp::ReplyBuilder& rb) {

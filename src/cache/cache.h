@@ -31,6 +31,7 @@
 #include "cache/client.h"
 #include "cache/command.h"
 #include "cache/keyspace.h"
+#include "cache/scripting.h"
 #include "protocol/resp/reply_builder.h"
 
 namespace aio::cache {
@@ -202,6 +203,16 @@ class Cache {
   void MonitorFeed(Client& from, std::span<const std::string_view> args);
   void SetMonitor(Client& client);
 
+  // Lua scripting: the script cache and Lua state shared by every client.
+  ScriptEngine& scripts() { return scripts_; }
+  // Runs one command of a Lua script as `client` under the shard locks the script holds, as EXEC
+  // runs its queue (WATCH, notifications and tracking see its writes; blocking commands do not
+  // block), the reply to `rb`; nothing runs when the client's ACL denies the command or one of
+  // its keys. REQUIRES: every shard locked; `args` passed arity and the script's own checks.
+  enum class ScriptCall { kRan, kCommandDenied, kKeyDenied };
+  ScriptCall RunForScript(Client& client, const CommandSpec* spec,
+                          std::span<const std::string_view> args, protocol::resp::ReplyBuilder& rb);
+
   // CLIENT LIST / KILL / INFO.
   std::string ClientInfo(Client& client);
   std::vector<std::string> ClientList();
@@ -216,6 +227,10 @@ class Cache {
   int64_t maxmemory() const { return maxmemory_.load(std::memory_order_relaxed); }
   EvictionPolicy policy() const { return policy_.load(std::memory_order_relaxed); }
   std::string notify_config() const;
+  // CONFIG hll-sparse-max-bytes: a sparse HyperLogLog growing past it turns dense.
+  int64_t hll_sparse_max_bytes() const {
+    return hll_sparse_max_bytes_.load(std::memory_order_relaxed);
+  }
 
   std::vector<std::pair<const CommandSpec*, const CommandStats*>> CommandStatsSnapshot();
   CommandStats* StatsFor(const CommandSpec* spec);
@@ -230,6 +245,14 @@ class Cache {
                    bool in_exec);
   void Run(CommandContext& ctx, const std::vector<std::string_view>& keys);
   void Exec(Client& client, protocol::resp::ReplyBuilder& rb);
+  // One command of EXEC's queue or of a script, under the locks they hold.
+  void RunLocked(Client& client, const CommandSpec* spec, std::span<const std::string_view> args,
+                 protocol::resp::ReplyBuilder& rb);
+  // What the client's ACL denies of the command: nothing, the command, or one of its keys.
+  enum class AclDenial { kNone, kCommand, kKey };
+  AclDenial AclCheck(Client& client, const CommandSpec* spec,
+                     std::span<const std::string_view> args);
+  // AclCheck, replying Redis's NOPERM error when denied.
   bool CheckAcl(Client& client, const CommandSpec* spec, std::span<const std::string_view> args,
                 protocol::resp::ReplyBuilder& rb);
   // Evicts until under maxmemory; false (reply -OOM) when that is impossible.
@@ -252,6 +275,7 @@ class Cache {
   std::atomic<int64_t> maxmemory_;
   std::atomic<EvictionPolicy> policy_;
   std::atomic<uint32_t> notify_flags_{0};
+  std::atomic<int64_t> hll_sparse_max_bytes_{3000};
 
   std::mutex counters_mu_;
   std::vector<std::unique_ptr<ThreadCounters>> counters_;
@@ -294,6 +318,8 @@ class Cache {
   bool save_requested_ = false;  // under stop_mu_
   std::thread snapshot_thread_;
   void SnapshotLoop();
+
+  ScriptEngine scripts_;
 };
 
 }  // namespace aio::cache

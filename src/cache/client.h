@@ -103,6 +103,9 @@ class Client {
   bool close_after_reply = false;
   // A blocked pop: the keys it waits on and when it gives up (steady ms, 0 = never).
   std::vector<std::string> blocked_keys;
+  // What a blocked command resolved when it first ran and reads again when woken (XREAD's "$"
+  // IDs: the stream's last ID then, not when woken). Meaningful only while blocked_keys is set.
+  std::string blocked_state;
 
   // --- shared ---
   std::atomic<bool> watch_dirty{false};

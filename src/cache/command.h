@@ -125,17 +125,18 @@ struct UpdateConditions {
 
 // Keyspace-notification classes (notify-keyspace-events letters).
 enum NotifyClass : uint32_t {
-  kNotifyGeneric = 1 << 0,   // g
-  kNotifyString = 1 << 1,    // $
-  kNotifyList = 1 << 2,      // l
-  kNotifySet = 1 << 3,       // s
-  kNotifyHash = 1 << 4,      // h
-  kNotifyZSet = 1 << 5,      // z
-  kNotifyExpired = 1 << 6,   // x
-  kNotifyEvicted = 1 << 7,   // e
-  kNotifyKeyspace = 1 << 8,  // K
-  kNotifyKeyevent = 1 << 9,  // E
-  kNotifyNew = 1 << 10,      // n
+  kNotifyGeneric = 1 << 0,    // g
+  kNotifyString = 1 << 1,     // $
+  kNotifyList = 1 << 2,       // l
+  kNotifySet = 1 << 3,        // s
+  kNotifyHash = 1 << 4,       // h
+  kNotifyZSet = 1 << 5,       // z
+  kNotifyExpired = 1 << 6,    // x
+  kNotifyEvicted = 1 << 7,    // e
+  kNotifyStream = 1 << 8,     // t
+  kNotifyKeyspace = 1 << 9,   // K
+  kNotifyKeyevent = 1 << 10,  // E
+  kNotifyNew = 1 << 11,       // n
 };
 
 class CommandContext {

@@ -67,8 +67,8 @@ struct DocArg {
 std::vector<DocArg> ParseDocArgs(std::string_view* text) {
   std::vector<DocArg> args;
   std::string_view& t = *text;
-  auto field = [&t]() {  // up to the next marker
-    const size_t end = t.find_first_of(":#@~() ");
+  auto field = [&t]() {  // up to the next marker, at least one character (XADD's "@~" token)
+    const size_t end = std::max<size_t>(t.find_first_of(":#@~() "), 1);
     std::string_view word = t.substr(0, end);
     t.remove_prefix(word.size());
     return word;

@@ -48,6 +48,20 @@ void SortKeys(std::span<const std::string_view> args, std::vector<std::string_vi
   }
 }
 
+// XREAD XREADGROUP: the keys after STREAMS (the first half of what follows it).
+void XReadKeys(std::span<const std::string_view> args, std::vector<std::string_view>* keys) {
+  for (size_t i = 1; i < args.size(); ++i) {
+    if (!EqualsIgnoreCase(args[i], "streams")) continue;
+    const size_t n = (args.size() - i - 1) / 2;
+    for (size_t k = 0; k < n; ++k) keys->push_back(args[i + 1 + k]);
+    return;
+  }
+}
+// XGROUP XINFO: the key of `sub key ...`.
+void SubcommandKey(std::span<const std::string_view> args, std::vector<std::string_view>* keys) {
+  if (args.size() > 2) keys->push_back(args[2]);
+}
+
 constexpr uint32_t kR = kReadOnly;
 constexpr uint32_t kW = kWrite;
 constexpr uint32_t kWO = kWrite | kDenyOom;
@@ -517,6 +531,101 @@ const CommandSpec kCommands[] = {
       "complete iteration, including enough command calls for the cursor to return back to 0. N "
       "is the number of elements inside the collection..",
       "key:key#0 cursor:integer ?pattern:pattern@MATCH ?count:integer@COUNT"}},
+    // hyperloglog and geo
+    {"pfadd", -2, kWO | kFast, &HllFamily::PfAdd, 1, 1, 1, "@write @hyperloglog @fast", nullptr,
+     {"Adds the specified elements to the specified HyperLogLog.", "2.8.9", "hyperloglog",
+      "O(1) to add every element.", "key:key#0 ?*element:string"}},
+    {"pfcount", -2, kR, &HllFamily::PfCount, 1, -1, 1, "@read @hyperloglog @slow", nullptr,
+     {"Return the approximated cardinality of the set(s) observed by the HyperLogLog at key(s).",
+      "2.8.9", "hyperloglog", "O(1) with a very small average constant time when called with a "
+      "single key. O(N) with N being the number of keys, and much bigger constant times, when "
+      "called with multiple keys.", "*key:key#0"}},
+    {"pfmerge", -2, kWO, &HllFamily::PfMerge, 1, -1, 1, "@write @hyperloglog @slow", nullptr,
+     {"Merge N different HyperLogLogs into a single one.", "2.8.9", "hyperloglog", "O(N) to merge "
+      "N HyperLogLogs, but with high constant times.", "destkey:key#0 *sourcekey:key#1"}},
+    {"pfdebug", 3, kWO | kAdmin, &HllFamily::PfDebug, 2, 2, 1,
+     "@write @hyperloglog @admin @slow @dangerous", nullptr,
+     {"Internal commands for debugging HyperLogLog values", "2.8.9", "hyperloglog", "N/A",
+      "subcommand:string key:key#0"}},
+    {"geoadd", -5, kWO, &GeoFamily::GeoAdd, 1, 1, 1, "@write @geo @slow", nullptr,
+     {"Add one or more geospatial items in the geospatial index represented using a sorted set",
+      "3.2.0", "geo", "O(log(N)) for each item added, where N is the number of elements in the "
+      "sorted set.", "key:key#0 ?condition:oneof~6.2.0(nx:pure-token@NX xx:pure-token@XX) "
+      "?change:pure-token@CH~6.2.0 *longitude_latitude_member:block(longitude:double "
+      "latitude:double member:string)"}},
+    {"geodist", -4, kR, &GeoFamily::GeoDist, 1, 1, 1, "@read @geo @slow", nullptr,
+     {"Returns the distance between two members of a geospatial index", "3.2.0", "geo", "O(log(N))",
+      "key:key#0 member1:string member2:string ?unit:oneof(m:pure-token@M km:pure-token@KM "
+      "ft:pure-token@FT mi:pure-token@MI)"}},
+    {"geohash", -2, kR, &GeoFamily::GeoHash, 1, 1, 1, "@read @geo @slow", nullptr,
+     {"Returns members of a geospatial index as standard geohash strings", "3.2.0", "geo",
+      "O(log(N)) for each member requested, where N is the number of elements in the sorted set.",
+      "key:key#0 *member:string"}},
+    {"geopos", -2, kR, &GeoFamily::GeoPos, 1, 1, 1, "@read @geo @slow", nullptr,
+     {"Returns longitude and latitude of members of a geospatial index", "3.2.0", "geo", "O(N) "
+      "where N is the number of members requested.", "key:key#0 *member:string"}},
+    {"geosearch", -7, kR, &GeoFamily::GeoSearch, 1, 1, 1, "@read @geo @slow", nullptr,
+     {"Query a sorted set representing a geospatial index to fetch members inside an area of a box "
+      "or a circle.", "6.2.0", "geo", "O(N+log(M)) where N is the number of elements in the "
+      "grid-aligned bounding box area around the shape provided as the filter and M is the number "
+      "of items inside the shape", "key:key#0 from:oneof(member:string@FROMMEMBER "
+      "longitude_latitude:block@FROMLONLAT(longitude:double latitude:double)) "
+      "by:oneof(circle:block(radius:double@BYRADIUS unit:oneof(m:pure-token@M km:pure-token@KM "
+      "ft:pure-token@FT mi:pure-token@MI)) box:block(width:double@BYBOX height:double "
+      "unit:oneof(m:pure-token@M km:pure-token@KM ft:pure-token@FT mi:pure-token@MI))) "
+      "?order:oneof(asc:pure-token@ASC desc:pure-token@DESC) ?count:block(count:integer@COUNT "
+      "?any:pure-token@ANY) ?withcoord:pure-token@WITHCOORD ?withdist:pure-token@WITHDIST "
+      "?withhash:pure-token@WITHHASH"}},
+    {"geosearchstore", -8, kWO, &GeoFamily::GeoSearch, 1, 2, 1, "@write @geo @slow", nullptr,
+     {"Query a sorted set representing a geospatial index to fetch members inside an area of a box "
+      "or a circle, and store the result in another key.", "6.2.0", "geo", "O(N+log(M)) where N is "
+      "the number of elements in the grid-aligned bounding box area around the shape provided as "
+      "the filter and M is the number of items inside the shape", "destination:key#0 source:key#1 "
+      "from:oneof(member:string@FROMMEMBER longitude_latitude:block@FROMLONLAT(longitude:double "
+      "latitude:double)) by:oneof(circle:block(radius:double@BYRADIUS unit:oneof(m:pure-token@M "
+      "km:pure-token@KM ft:pure-token@FT mi:pure-token@MI)) box:block(width:double@BYBOX "
+      "height:double unit:oneof(m:pure-token@M km:pure-token@KM ft:pure-token@FT "
+      "mi:pure-token@MI))) ?order:oneof(asc:pure-token@ASC desc:pure-token@DESC) "
+      "?count:block(count:integer@COUNT ?any:pure-token@ANY) ?storedist:pure-token@STOREDIST"}},
+    {"georadius", -6, kWO, &GeoFamily::GeoSearch, 1, 1, 1, "@write @geo @slow",
+     &GeoFamily::RadiusKeys,
+     {"Query a sorted set representing a geospatial index to fetch members matching a given "
+      "maximum distance from a point", "3.2.0", "geo", "O(N+log(M)) where N is the number of "
+      "elements inside the bounding box of the circular area delimited by center and radius and M "
+      "is the number of items inside the index.", "key:key#0 longitude:double latitude:double "
+      "radius:double unit:oneof(m:pure-token@M km:pure-token@KM ft:pure-token@FT mi:pure-token@MI) "
+      "?withcoord:pure-token@WITHCOORD ?withdist:pure-token@WITHDIST ?withhash:pure-token@WITHHASH "
+      "?count:block(count:integer@COUNT ?any:pure-token@ANY~6.2.0) ?order:oneof(asc:pure-token@ASC "
+      "desc:pure-token@DESC) ?key:key#1@STORE ?key:key#2@STOREDIST", "6.2.0", "`GEOSEARCH` and "
+      "`GEOSEARCHSTORE` with the `BYRADIUS` argument"}},
+    {"georadius_ro", -6, kR, &GeoFamily::GeoSearch, 1, 1, 1, "@read @geo @slow", nullptr,
+     {"A read-only variant for GEORADIUS", "3.2.10", "geo", "O(N+log(M)) where N is the number of "
+      "elements inside the bounding box of the circular area delimited by center and radius and M "
+      "is the number of items inside the index.", "key:key#0 longitude:double latitude:double "
+      "radius:double unit:oneof(m:pure-token@M km:pure-token@KM ft:pure-token@FT mi:pure-token@MI) "
+      "?withcoord:pure-token@WITHCOORD ?withdist:pure-token@WITHDIST ?withhash:pure-token@WITHHASH "
+      "?count:block(count:integer@COUNT ?any:pure-token@ANY~6.2.0) ?order:oneof(asc:pure-token@ASC "
+      "desc:pure-token@DESC)", "6.2.0", "`GEOSEARCH` with the `BYRADIUS` argument"}},
+    {"georadiusbymember", -5, kWO, &GeoFamily::GeoSearch, 1, 1, 1, "@write @geo @slow",
+     &GeoFamily::RadiusKeys,
+     {"Query a sorted set representing a geospatial index to fetch members matching a given "
+      "maximum distance from a member", "3.2.0", "geo", "O(N+log(M)) where N is the number of "
+      "elements inside the bounding box of the circular area delimited by center and radius and M "
+      "is the number of items inside the index.", "key:key#0 member:string radius:double "
+      "unit:oneof(m:pure-token@M km:pure-token@KM ft:pure-token@FT mi:pure-token@MI) "
+      "?withcoord:pure-token@WITHCOORD ?withdist:pure-token@WITHDIST ?withhash:pure-token@WITHHASH "
+      "?count:block(count:integer@COUNT ?any:pure-token@ANY) ?order:oneof(asc:pure-token@ASC "
+      "desc:pure-token@DESC) ?key:key#1@STORE ?key:key#2@STOREDIST", "6.2.0", "`GEOSEARCH` and "
+      "`GEOSEARCHSTORE` with the `BYRADIUS` and `FROMMEMBER` arguments"}},
+    {"georadiusbymember_ro", -5, kR, &GeoFamily::GeoSearch, 1, 1, 1, "@read @geo @slow", nullptr,
+     {"A read-only variant for GEORADIUSBYMEMBER", "3.2.10", "geo", "O(N+log(M)) where N is the "
+      "number of elements inside the bounding box of the circular area delimited by center and "
+      "radius and M is the number of items inside the index.", "key:key#0 member:string "
+      "radius:double unit:oneof(m:pure-token@M km:pure-token@KM ft:pure-token@FT mi:pure-token@MI) "
+      "?withcoord:pure-token@WITHCOORD ?withdist:pure-token@WITHDIST ?withhash:pure-token@WITHHASH "
+      "?count:block(count:integer@COUNT ?any:pure-token@ANY) ?order:oneof(asc:pure-token@ASC "
+      "desc:pure-token@DESC)", "6.2.0", "`GEOSEARCH` with the `BYRADIUS` and `FROMMEMBER` "
+      "arguments"}},
     // sorted sets
     {"zadd", -4, kWO | kFast, &ZSetFamily::ZAdd, 1, 1, 1, "@write @sortedset @fast", nullptr,
      {"Add one or more members to a sorted set, or update its score if it already exists", "1.2.0",
@@ -670,6 +779,100 @@ const CommandSpec kCommands[] = {
      {"Get one or multiple random elements from a sorted set", "6.2.0", "sorted-set",
       "O(N) where N is the number of elements returned",
       "key:key#0 ?options:block(count:integer ?withscores:pure-token@WITHSCORES)"}},
+    // streams
+    {"xadd", -5, kWO | kFast, &StreamFamily::XAdd, 1, 1, 1, "@write @stream @fast", nullptr,
+     {"Appends a new entry to a stream", "5.0.0", "stream", "O(1) when adding a new entry, O(N) "
+      "when trimming where N being the number of entries evicted.",
+      "key:key#0 ?nomkstream:pure-token@NOMKSTREAM~6.2.0 ?trim:block(strategy:oneof("
+      "maxlen:pure-token@MAXLEN minid:pure-token@MINID~6.2.0) ?operator:oneof("
+      "equal:pure-token@= approximately:pure-token@~) threshold:string "
+      "?count:integer@LIMIT~6.2.0) id_or_auto:oneof(auto_id:pure-token@* id:string) "
+      "*field_value:block(field:string value:string)"}},
+    {"xlen", 2, kR | kFast, &StreamFamily::XLen, 1, 1, 1, "@read @stream @fast", nullptr,
+     {"Return the number of entries in a stream", "5.0.0", "stream", "O(1)", "key:key#0"}},
+    {"xrange", -4, kR, &StreamFamily::XRange, 1, 1, 1, "@read @stream @slow", nullptr,
+     {"Return a range of elements in a stream, with IDs matching the specified IDs interval",
+      "5.0.0", "stream", "O(N) with N being the number of elements being returned. If N is "
+      "constant (e.g. always asking for the first 10 elements with COUNT), you can consider it "
+      "O(1).", "key:key#0 start:string end:string ?count:integer@COUNT"}},
+    {"xrevrange", -4, kR, &StreamFamily::XRange, 1, 1, 1, "@read @stream @slow", nullptr,
+     {"Return a range of elements in a stream, with IDs matching the specified IDs interval, in "
+      "reverse order (from greater to smaller IDs) compared to XRANGE", "5.0.0", "stream",
+      "O(N) with N being the number of elements returned. If N is constant (e.g. always asking "
+      "for the first 10 elements with COUNT), you can consider it O(1).",
+      "key:key#0 end:string start:string ?count:integer@COUNT"}},
+    {"xdel", -3, kW | kFast, &StreamFamily::XDel, 1, 1, 1, "@write @stream @fast", nullptr,
+     {"Removes the specified entries from the stream. Returns the number of items actually "
+      "deleted, that may be different from the number of IDs passed in case certain IDs do not "
+      "exist.", "5.0.0", "stream",
+      "O(1) for each single item to delete in the stream, regardless of the stream size.",
+      "key:key#0 *id:string"}},
+    {"xtrim", -4, kW, &StreamFamily::XTrim, 1, 1, 1, "@write @stream @slow", nullptr,
+     {"Trims the stream to (approximately if '~' is passed) a certain size", "5.0.0", "stream",
+      "O(N), with N being the number of evicted entries. Constant times are very small however, "
+      "since entries are organized in macro nodes containing multiple entries that can be "
+      "released with a single deallocation.",
+      "key:key#0 trim:block(strategy:oneof(maxlen:pure-token@MAXLEN "
+      "minid:pure-token@MINID~6.2.0) ?operator:oneof(equal:pure-token@= "
+      "approximately:pure-token@~) threshold:string ?count:integer@LIMIT~6.2.0)"}},
+    {"xsetid", -3, kWO | kFast, &StreamFamily::XSetId, 1, 1, 1, "@write @stream @fast", nullptr,
+     {"An internal command for replicating stream values", "5.0.0", "stream", "O(1)",
+      "key:key#0 last-id:string ?entries_added:integer@ENTRIESADDED~7.0.0 "
+      "?max_deleted_entry_id:string@MAXDELETEDID~7.0.0"}},
+    {"xread", -4, kR | kBlocking, &StreamFamily::XRead, 0, 0, 0, "@read @stream @slow @blocking",
+     &XReadKeys,
+     {"Return never seen elements in multiple streams, with IDs greater than the ones reported "
+      "by the caller for each stream. Can block.", "5.0.0", "stream",
+      "For each stream mentioned: O(N) with N being the number of elements being returned, it "
+      "means that XREAD-ing with a fixed COUNT is O(1). Note that when the BLOCK option is used, "
+      "XADD will pay O(M) time in order to serve the M clients blocked on the stream getting new "
+      "data.", "?count:integer@COUNT ?milliseconds:integer@BLOCK "
+      "streams:block@STREAMS(*key:key#0 *id:string)"}},
+    {"xreadgroup", -7, kW | kBlocking, &StreamFamily::XRead, 0, 0, 0,
+     "@write @stream @slow @blocking", &XReadKeys,
+     {"Return new entries from a stream using a consumer group, or access the history of the "
+      "pending entries for a given consumer. Can block.", "5.0.0", "stream",
+      "For each stream mentioned: O(M) with M being the number of elements returned. If M is "
+      "constant (e.g. always asking for the first 10 elements with COUNT), you can consider it "
+      "O(1). On the other side when XREADGROUP blocks, XADD will pay the O(N) time in order to "
+      "serve the N clients blocked on the stream getting new data.",
+      "group_consumer:block@GROUP(group:string consumer:string) ?count:integer@COUNT "
+      "?milliseconds:integer@BLOCK ?noack:pure-token@NOACK "
+      "streams:block@STREAMS(*key:key#0 *id:string)"}},
+    {"xgroup", -2, kWO, &StreamFamily::XGroup, 0, 0, 0, "@write @stream @slow", &SubcommandKey,
+     {"A container for consumer groups commands", "5.0.0", "stream", "Depends on subcommand."}},
+    {"xack", -4, kW | kFast, &StreamFamily::XAck, 1, 1, 1, "@write @stream @fast", nullptr,
+     {"Marks a pending message as correctly processed, effectively removing it from the pending "
+      "entries list of the consumer group. Return value of the command is the number of "
+      "messages successfully acknowledged, that is, the IDs we were actually able to resolve in "
+      "the PEL.", "5.0.0", "stream", "O(1) for each message ID processed.",
+      "key:key#0 group:string *id:string"}},
+    {"xpending", -3, kR, &StreamFamily::XPending, 1, 1, 1, "@read @stream @slow", nullptr,
+     {"Return information and entries from a stream consumer group pending entries list, that "
+      "are messages fetched but never acknowledged.", "5.0.0", "stream",
+      "O(N) with N being the number of elements returned, so asking for a small fixed number of "
+      "entries per call is O(1). O(M), where M is the total number of entries scanned when used "
+      "with the IDLE filter. When the command returns just the summary and the list of "
+      "consumers is small, it runs in O(1) time; otherwise, an additional O(N) time for "
+      "iterating every consumer.", "key:key#0 group:string "
+      "?filters:block(?min-idle-time:integer@IDLE~6.2.0 start:string end:string count:integer "
+      "?consumer:string)"}},
+    {"xclaim", -6, kW | kFast, &StreamFamily::XClaim, 1, 1, 1, "@write @stream @fast", nullptr,
+     {"Changes (or acquires) ownership of a message in a consumer group, as if the message was "
+      "delivered to the specified consumer.", "5.0.0", "stream",
+      "O(log N) with N being the number of messages in the PEL of the consumer group.",
+      "key:key#0 group:string consumer:string min-idle-time:string *id:string "
+      "?ms:integer@IDLE ?unix-time-milliseconds:unix-time@TIME ?count:integer@RETRYCOUNT "
+      "?force:pure-token@FORCE ?justid:pure-token@JUSTID ?id:string@LASTID"}},
+    {"xautoclaim", -6, kW | kFast, &StreamFamily::XAutoClaim, 1, 1, 1, "@write @stream @fast",
+     nullptr,
+     {"Changes (or acquires) ownership of messages in a consumer group, as if the messages were "
+      "delivered to the specified consumer.", "6.2.0", "stream", "O(1) if COUNT is small.",
+      "key:key#0 group:string consumer:string min-idle-time:string start:string "
+      "?count:integer@COUNT ?justid:pure-token@JUSTID"}},
+    {"xinfo", -2, kR, &StreamFamily::XInfo, 0, 0, 0, "@read @stream @slow", &SubcommandKey,
+     {"A container for stream introspection commands", "5.0.0", "stream",
+      "Depends on subcommand."}},
     // SORT reads the keys its BY and GET patterns name: it locks every shard.
     {"sort", -2, kWO | kAllShards, &SortFamily::Sort, 1, 1, 1,
      "@write @set @sortedset @list @slow @dangerous", &SortKeys,
@@ -687,6 +890,28 @@ const CommandSpec kCommands[] = {
       "O(N).", "key:key#0 ?pattern:pattern#1@BY ?offset_count:block@LIMIT(offset:integer "
       "count:integer) ?*!pattern:pattern#1@GET ?order:oneof(asc:pure-token@ASC "
       "desc:pure-token@DESC) ?sorting:pure-token@ALPHA"}},
+    // scripting: a script runs with every shard locked, as EXEC (scripting.h)
+    {"eval", -3, kAllShards, &ScriptFamily::Eval, 0, 0, 0, "@slow @scripting", &NumKeysAt2,
+     {"Execute a Lua script server side", "2.6.0", "scripting",
+      "Depends on the script that is executed.",
+      "script:string numkeys:integer ?*key:key#0 ?*arg:string"}},
+    {"evalsha", -3, kAllShards, &ScriptFamily::Eval, 0, 0, 0, "@slow @scripting", &NumKeysAt2,
+     {"Execute a Lua script server side", "2.6.0", "scripting",
+      "Depends on the script that is executed.",
+      "sha1:string numkeys:integer ?*key:key#0 ?*arg:string"}},
+    {"eval_ro", -3, kR | kAllShards, &ScriptFamily::Eval, 0, 0, 0, "@slow @scripting",
+     &NumKeysAt2,
+     {"Execute a read-only Lua script server side", "7.0.0", "scripting",
+      "Depends on the script that is executed.",
+      "script:string numkeys:integer ?*key:key#0 ?*arg:string"}},
+    {"evalsha_ro", -3, kR | kAllShards, &ScriptFamily::Eval, 0, 0, 0, "@slow @scripting",
+     &NumKeysAt2,
+     {"Execute a read-only Lua script server side", "7.0.0", "scripting",
+      "Depends on the script that is executed.",
+      "sha1:string numkeys:integer ?*key:key#0 ?*arg:string"}},
+    {"script", -2, kNoLock, &ScriptFamily::Script, 0, 0, 0, "@slow @scripting", nullptr,
+     {"A container for Lua scripts management commands", "2.6.0", "scripting",
+      "Depends on subcommand."}},
     // pub/sub
     {"subscribe", -2, kNoLock | kPubSub, &PubSubFamily::Subscribe, 0, 0, 0, "@pubsub @slow",
      nullptr,

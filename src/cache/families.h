@@ -146,9 +146,50 @@ struct ZSetFamily {  // zset_family.cc, zset_range.cc
   static void ZRandMember(CommandContext& ctx);
 };
 
+struct HllFamily {  // hll_family.cc
+  static void PfAdd(CommandContext& ctx);
+  static void PfCount(CommandContext& ctx);
+  static void PfMerge(CommandContext& ctx);
+  static void PfDebug(CommandContext& ctx);
+};
+
+struct GeoFamily {  // geo_family.cc
+  static void GeoAdd(CommandContext& ctx);
+  static void GeoDist(CommandContext& ctx);
+  static void GeoHash(CommandContext& ctx);
+  static void GeoPos(CommandContext& ctx);
+  // GEOSEARCH GEOSEARCHSTORE GEORADIUS GEORADIUSBYMEMBER and the _RO forms.
+  static void GeoSearch(CommandContext& ctx);
+  // The keys of GEORADIUS / GEORADIUSBYMEMBER: the source and the STORE / STOREDIST key.
+  static void RadiusKeys(std::span<const std::string_view> args,
+                         std::vector<std::string_view>* keys);
+};
+
 // SORT and SORT_RO: sort_family.cc
 struct SortFamily {
   static void Sort(CommandContext& ctx);
+};
+
+struct StreamFamily {  // stream_family.cc
+  static void XAdd(CommandContext& ctx);
+  static void XLen(CommandContext& ctx);
+  static void XRange(CommandContext& ctx);  // XRANGE XREVRANGE
+  static void XDel(CommandContext& ctx);
+  static void XTrim(CommandContext& ctx);
+  static void XSetId(CommandContext& ctx);
+  static void XRead(CommandContext& ctx);  // XREAD XREADGROUP
+  static void XGroup(CommandContext& ctx);
+  static void XAck(CommandContext& ctx);
+  static void XPending(CommandContext& ctx);
+  static void XClaim(CommandContext& ctx);
+  static void XAutoClaim(CommandContext& ctx);
+  static void XInfo(CommandContext& ctx);
+};
+
+// script_family.cc, over the engine in scripting.h
+struct ScriptFamily {
+  static void Eval(CommandContext& ctx);  // EVAL EVALSHA EVAL_RO EVALSHA_RO
+  static void Script(CommandContext& ctx);
 };
 
 struct PubSubFamily {  // pubsub_family.cc

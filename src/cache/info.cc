@@ -64,6 +64,11 @@ void ServerFamily::Info(CommandContext& ctx) {
         "maxmemory:{}\r\nmaxmemory_human:{:.2f}M\r\nmaxmemory_policy:{}\r\n",
         used, used / 1048576.0, RssBytes(), cache.maxmemory(), cache.maxmemory() / 1048576.0,
         EvictionPolicyName(cache.policy()));
+    ScriptEngine& scripts = cache.scripts();
+    out += fmt::format(
+        "used_memory_lua:{}\r\nused_memory_scripts_eval:{}\r\nnumber_of_cached_scripts:{}\r\n"
+        "used_memory_scripts:{}\r\n",
+        scripts.lua_bytes(), scripts.body_bytes(), scripts.size(), scripts.body_bytes());
   }
   if (Wants(sections, "persistence", true)) {
     section("Persistence");

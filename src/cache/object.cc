@@ -50,6 +50,9 @@ void ForAggregate(const Object& object, Fn&& fn) {
     case Type::kZSet:
       fn(object.zset());
       break;
+    case Type::kStream:
+      fn(object.stream());
+      break;
   }
 }
 
@@ -176,6 +179,8 @@ const char* TypeName(Type type) {
       return "set";
     case Type::kZSet:
       return "zset";
+    case Type::kStream:
+      return "stream";
   }
   return "none";
 }
@@ -200,6 +205,8 @@ const char* EncodingName(const Object& object) {
       return object.set().size() <= 128 ? "listpack" : "hashtable";
     case Type::kZSet:
       return object.zset().size() <= 128 ? "listpack" : "skiplist";
+    case Type::kStream:
+      return "stream";
   }
   return "raw";
 }

@@ -19,11 +19,12 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "cache/stream.h"
 
 namespace aio::cache {
 
 // Persisted in snapshots: never renumber.
-enum class Type : uint8_t { kString = 0, kHash = 1, kList = 2, kSet = 3, kZSet = 4 };
+enum class Type : uint8_t { kString = 0, kHash = 1, kList = 2, kSet = 3, kZSet = 4, kStream = 5 };
 
 // Transparent hashing so maps keyed by std::string take std::string_view lookups.
 struct StringHash {
@@ -83,7 +84,7 @@ class Object {
 
   // A string value (no key yet).
   static ObjectPtr String(std::string_view value);
-  // An empty aggregate: T is HashValue, ListValue, SetValue or ZSetValue.
+  // An empty aggregate: T is HashValue, ListValue, SetValue, ZSetValue or StreamValue.
   template <typename T>
   static ObjectPtr Make() {
     return ObjectPtr(NewAggregate(TypeOf<T>(), {}, new T(), 0));
@@ -104,11 +105,13 @@ class Object {
   ListValue& list() const { return *static_cast<ListValue*>(Pointer()); }
   SetValue& set() const { return *static_cast<SetValue*>(Pointer()); }
   ZSetValue& zset() const { return *static_cast<ZSetValue*>(Pointer()); }
+  StreamValue& stream() const { return *static_cast<StreamValue*>(Pointer()); }
 
   // A string moved to its own growable buffer by APPEND (Redis's "raw" encoding at any length).
   bool raw_string() const { return type() == Type::kString && (word_ & kRaw) != 0; }
 
-  // Elements of an aggregate (1 for a string).
+  // Elements of an aggregate (1 for a string; a stream's entries: an empty stream stays stored,
+  // as Redis's, so stream commands never call DeleteIfEmpty).
   size_t Length() const;
   // A deep copy without key (COPY).
   ObjectPtr Clone() const;
@@ -146,9 +149,11 @@ class Object {
       return Type::kList;
     } else if constexpr (std::is_same_v<T, SetValue>) {
       return Type::kSet;
-    } else {
-      static_assert(std::is_same_v<T, ZSetValue>, "not an aggregate");
+    } else if constexpr (std::is_same_v<T, ZSetValue>) {
       return Type::kZSet;
+    } else {
+      static_assert(std::is_same_v<T, StreamValue>, "not an aggregate");
+      return Type::kStream;
     }
   }
 

@@ -15,7 +15,7 @@ void AppendBulk(std::string* out, std::string_view s) {
   out->append("\r\n");
 }
 
-constexpr std::string_view kNotifyLetters = "g$lshzxe";
+constexpr std::string_view kNotifyLetters = "g$lshzxet";
 
 // Redis's memory units: 1k = 1000, 1kb = 1024 ... ; a bare number is bytes.
 bool ParseMemory(std::string_view text, int64_t* bytes) {
@@ -471,6 +471,7 @@ std::vector<std::pair<std::string, std::string>> Cache::ConfigGet(std::string_vi
       {"lfu-log-factor", "10"},
       {"lfu-decay-time", "1"},
       {"tracking-table-max-keys", "1000000"},
+      {"hll-sparse-max-bytes", std::to_string(hll_sparse_max_bytes())},
   };
   std::vector<std::pair<std::string, std::string>> out;
   for (const auto& entry : all) {
@@ -502,6 +503,12 @@ std::string Cache::ConfigSet(std::string_view name_arg, std::string_view value) 
                       policy == EvictionPolicy::kVolatileLfu);
     return "";
   }
+  if (name == "hll-sparse-max-bytes") {
+    int64_t bytes = 0;
+    if (!ParseMemory(value, &bytes)) return invalid("argument must be a memory value");
+    hll_sparse_max_bytes_ = bytes;
+    return "";
+  }
   if (name == "notify-keyspace-events") {
     uint32_t flags = 0;
     for (char c : value) {
@@ -516,7 +523,7 @@ std::string Cache::ConfigSet(std::string_view name_arg, std::string_view value) 
         flags |= kNotifyKeyevent;
       } else if (c == 'n') {
         flags |= kNotifyNew;
-      } else if (c != 't' && c != 'd' && c != 'm') {
+      } else if (c != 'd' && c != 'm') {
         return invalid("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.");
       }
     }

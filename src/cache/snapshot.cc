@@ -46,6 +46,44 @@ void PutString(std::string& out, std::string_view s) {
   out.append(s);
 }
 
+void PutId(std::string& out, const StreamID& id) {
+  PutVarint(out, id.ms);
+  PutVarint(out, id.seq);
+}
+
+// entries (id, field count, fields), last ID, max deleted ID, entries added, then the groups:
+// name, last ID, entries read + 1, the PEL (id, consumer, delivery time, count) and the
+// consumers (name, seen time); a consumer's own PEL is rebuilt from the group's.
+void PutStream(std::string& out, const StreamValue& s) {
+  PutVarint(out, s.entries.size());
+  for (const auto& [id, fields] : s.entries) {
+    PutId(out, id);
+    PutVarint(out, fields.size());
+    for (const std::string& f : fields) PutString(out, f);
+  }
+  PutId(out, s.last_id);
+  PutId(out, s.max_deleted_id);
+  PutVarint(out, s.entries_added);
+  PutVarint(out, s.groups.size());
+  for (const auto& [name, group] : s.groups) {
+    PutString(out, name);
+    PutId(out, group.last_id);
+    PutVarint(out, static_cast<uint64_t>(group.entries_read + 1));
+    PutVarint(out, group.pel.size());
+    for (const auto& [id, nack] : group.pel) {
+      PutId(out, id);
+      PutString(out, nack.consumer);
+      PutFixed(out, nack.delivery_time_ms);
+      PutVarint(out, nack.delivery_count);
+    }
+    PutVarint(out, group.consumers.size());
+    for (const auto& [cname, consumer] : group.consumers) {
+      PutString(out, cname);
+      PutFixed(out, consumer.seen_time_ms);
+    }
+  }
+}
+
 void PutObject(std::string& out, const Object& object) {
   switch (object.type()) {
     case Type::kString:
@@ -72,6 +110,9 @@ void PutObject(std::string& out, const Object& object) {
         PutString(out, member);
         PutFixed(out, score);
       }
+      break;
+    case Type::kStream:
+      PutStream(out, object.stream());
       break;
   }
 }
@@ -107,11 +148,66 @@ class Reader {
   }
   // An element count, bounded by the bytes left (each element takes at least one).
   bool Count(uint64_t* n) { return Varint(n) && *n <= data_.size() - pos_; }
+  bool Id(StreamID* id) { return Varint(&id->ms) && Varint(&id->seq); }
 
  private:
   std::string_view data_;
   size_t pos_ = 0;
 };
+
+// PutStream's layout; null when truncated or inconsistent.
+ObjectPtr ReadStream(Reader& in) {
+  ObjectPtr o = Object::Make<StreamValue>();
+  StreamValue& s = o->stream();
+  uint64_t n = 0, groups = 0;
+  if (!in.Count(&n)) return nullptr;
+  for (uint64_t i = 0; i < n; ++i) {
+    StreamID id;
+    uint64_t nfields = 0;
+    if (!in.Id(&id) || !in.Count(&nfields)) return nullptr;
+    StreamValue::Fields fields(nfields);
+    for (std::string& f : fields) {
+      if (!in.String(&f)) return nullptr;
+    }
+    o->AddBytes(StreamValue::EntryBytes(fields));
+    s.entries.emplace_hint(s.entries.end(), id, std::move(fields));
+  }
+  if (!in.Id(&s.last_id) || !in.Id(&s.max_deleted_id) || !in.Varint(&s.entries_added) ||
+      !in.Count(&groups)) {
+    return nullptr;
+  }
+  for (uint64_t g = 0; g < groups; ++g) {
+    std::string name;
+    uint64_t entries_read = 0, pel = 0, consumers = 0;
+    if (!in.String(&name) || s.groups.contains(name)) return nullptr;
+    StreamGroup& group = s.groups[name];
+    if (!in.Id(&group.last_id) || !in.Varint(&entries_read) || !in.Count(&pel)) return nullptr;
+    group.entries_read = static_cast<int64_t>(entries_read) - 1;
+    for (uint64_t i = 0; i < pel; ++i) {
+      StreamID id;
+      StreamNack nack;
+      if (!in.Id(&id) || !in.String(&nack.consumer) || !in.Fixed(&nack.delivery_time_ms) ||
+          !in.Varint(&nack.delivery_count)) {
+        return nullptr;
+      }
+      group.pel.emplace(id, std::move(nack));
+    }
+    if (!in.Count(&consumers)) return nullptr;
+    for (uint64_t i = 0; i < consumers; ++i) {
+      std::string cname;
+      int64_t seen = 0;
+      if (!in.String(&cname) || !in.Fixed(&seen)) return nullptr;
+      group.Consumer(cname, seen);
+    }
+    for (const auto& [id, nack] : group.pel) {
+      auto c = group.consumers.find(nack.consumer);
+      if (c == group.consumers.end()) return nullptr;
+      c->second.pel.insert(id);
+    }
+  }
+  o->AddBytes(s.GroupsBytes());
+  return o;
+}
 
 ObjectPtr ReadObject(Reader& in, Type type) {
   uint64_t n = 0;
@@ -160,6 +256,8 @@ ObjectPtr ReadObject(Reader& in, Type type) {
       }
       return o;
     }
+    case Type::kStream:
+      return ReadStream(in);
   }
   return nullptr;
 }
@@ -306,7 +404,7 @@ absl::StatusOr<SnapshotStats> LoadSnapshot(Keyspace& keyspace, const std::string
           fmt::format("cache snapshot {} holds database {} but cache.databases is {}", path, db,
                       keyspace.databases()));
     }
-    if (type > static_cast<uint8_t>(Type::kZSet)) return corrupt(fmt::format("type {}", type));
+    if (type > static_cast<uint8_t>(Type::kStream)) return corrupt(fmt::format("type {}", type));
     ObjectPtr object = ReadObject(in, static_cast<Type>(type));
     if (!object) return corrupt(fmt::format("truncated value of key '{}'", key));
     entries.push_back(Entry{static_cast<int>(db), std::move(key), std::move(object), expire});

@@ -497,6 +497,47 @@ class ServerTestCase(unittest.TestCase):
         self.assertIn(message, res.stderr, f"stdout={res.stdout!r}")
 
 
+class CacheTestCase(ServerTestCase):
+    """A class-wide aio for the cache suites; `self.r`, a redis-py client on it, flushed before
+    each test."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = cls.start_class_server()
+
+    def setUp(self):
+        self.r = self.server.redis()
+        self.r.flushall()
+
+
+def start_reference_redis(add_cleanup):
+    """Debian's redis-server 7 on a free loopback port without persistence, to compare replies
+    with; returns a redis-py client on it. add_cleanup: a TestCase's addCleanup or
+    addClassCleanup, which stops the server and removes its directory."""
+    import redis
+
+    port = free_ports(1)[0]
+    workdir = tempfile.mkdtemp(prefix="aio-ref-redis-")
+    add_cleanup(shutil.rmtree, workdir, True)
+    proc = subprocess.Popen(
+        [shutil.which("redis-server", path="/usr/bin:/usr/local/bin") or "redis-server", "--port",
+         str(port), "--save", "", "--appendonly", "no", "--dir", workdir, "--bind", "127.0.0.1"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    add_cleanup(proc.wait, 10)
+    add_cleanup(proc.terminate)
+    client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=10)
+    add_cleanup(client.close)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            client.ping()
+            return client
+        except redis.exceptions.ConnectionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def wait_until(predicate, timeout=10, interval=0.05, message="condition"):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

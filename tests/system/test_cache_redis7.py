@@ -10,7 +10,7 @@ import unittest
 
 import redis
 
-from aio_harness import ServerTestCase, aio_only
+from aio_harness import CacheTestCase, ServerTestCase, aio_only
 
 
 def resp_command(*args):
@@ -26,15 +26,7 @@ def pairs(flat):
 
 
 @aio_only
-class Redis7CommandsTest(ServerTestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = cls.start_class_server()
-
-    def setUp(self):
-        self.r = self.server.redis()
-        self.r.flushall()
-
+class Redis7CommandsTest(CacheTestCase):
     def test_lmpop_and_blmpop_timeout(self):
         r = self.r
         r.rpush("b", "x", "y", "z")

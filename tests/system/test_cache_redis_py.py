@@ -9,19 +9,11 @@ import unittest
 
 import redis
 
-from aio_harness import ServerTestCase, aio_only, wait_until
+from aio_harness import CacheTestCase, ServerTestCase, aio_only, wait_until
 
 
 @aio_only
-class RedisPyTest(ServerTestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = cls.start_class_server()
-
-    def setUp(self):
-        self.r = self.server.redis()
-        self.r.flushall()
-
+class RedisPyTest(CacheTestCase):
     def test_strings_hashes_lists_sets_zsets(self):
         r = self.r
         self.assertTrue(r.set("s", "v", ex=100))
