@@ -5,8 +5,8 @@ seconds per million requests, per test and over all tests (utime+stime from /pro
 around each test: one redis-benchmark run per test, which is less sensitive to load than req/s);
 how busy redis-benchmark itself was (its CPU time over the run's wall time: near 100 %, the
 client, not the server, bounds the throughput); each figure the median of ROUNDS interleaved
-rounds; and the RSS of each server after loading 1M keys (16-byte keys, 32-byte values) through
-redis-cli --pipe.
+rounds; and the RSS of each fresh server before and after loading 1M keys (16-byte keys,
+32-byte values) through redis-cli --pipe, with the bytes per key.
 """
 
 import csv
@@ -161,6 +161,17 @@ logger: {{file: "", level: warn}}
                                  text=True).stdout.split()[2]
         print(f"# redis-benchmark -t {TESTS} -c {CLIENTS} -n {N} -P <1|16>; peer: redis-server "
               f"{version}; {os.cpu_count()} cores")
+        # Memory first, on fresh servers: RSS before and after the load, so the difference is
+        # what the keys cost (after the throughput runs the allocators hold freed memory).
+        memory = []
+        for name in ("aio", "redis"):
+            before = rss_mb(servers[name].pid)
+            keys = load_keys(ports[name])
+            after = rss_mb(servers[name].pid)
+            memory.append(f"{name}: RSS {before:.0f} MB idle, {after:.0f} MB after loading "
+                          f"{keys:,} keys (16-byte keys, 32-byte values): "
+                          f"{(after - before) * 1048576 / keys:.0f} bytes per key")
+            cli(ports[name], "FLUSHALL")
         for pipeline in (1, 16):
             results = run_rounds(ports, {name: proc.pid for name, proc in servers.items()},
                                  pipeline)
@@ -179,10 +190,7 @@ logger: {{file: "", level: warn}}
             print(f"\nserver CPU s per 1M requests: aio {cpu['aio']:.2f}, "
                   f"redis {cpu['redis']:.2f}")
         print("\n## memory\n")
-        for name in ("aio", "redis"):
-            keys = load_keys(ports[name])
-            print(f"{name}: RSS {rss_mb(servers[name].pid):.0f} MB after loading {keys:,} keys "
-                  f"(16-byte keys, 32-byte values)")
+        print("\n".join(memory))
     finally:
         for proc in servers.values():
             proc.terminate()
