@@ -173,9 +173,9 @@ class ServerProcess:
         self.tmp = tempfile.mkdtemp(prefix=f"{name}-systest-")
         self.data_dir = os.path.join(self.tmp, "data")
         self.log_path = os.path.join(self.tmp, "server.log")
-        self.http_port, self.etcd_port, self.protocol_port, self.peer_port = free_ports(4)
-        self.mq_port = free_ports(1)[0]
-        self.cache_port = free_ports(1)[0]
+        # One call: ports taken by separate calls may repeat once the first ones are released.
+        (self.http_port, self.etcd_port, self.protocol_port, self.peer_port, self.mq_port,
+         self.cache_port) = free_ports(6)
         self.overrides = dict(config or {})
         self.env = dict(env or {})
         self.args = list(args or [])
