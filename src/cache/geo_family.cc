@@ -52,14 +52,7 @@ void ReplyCoordinate(CommandContext& ctx, double value) {
     if (text.back() == '.') text.remove_suffix(1);
   }
   if (text == "-0") text = "0";
-  if (!ctx.rb.resp3()) {
-    ctx.rb.Bulk(text);
-    return;
-  }
-  std::string* out = ctx.rb.out();
-  out->push_back(',');
-  out->append(text);
-  out->append("\r\n");
+  ctx.rb.DoubleText(text);
 }
 
 void ReplyPosition(CommandContext& ctx, geo::LonLat pos) {

@@ -67,8 +67,9 @@ std::string ReplyBuilder::FormatDouble(double value) {
   return fmt::format("{}", value);
 }
 
-void ReplyBuilder::Double(double value) {
-  std::string text = FormatDouble(value);
+void ReplyBuilder::Double(double value) { DoubleText(FormatDouble(value)); }
+
+void ReplyBuilder::DoubleText(std::string_view text) {
   if (resp3_) {
     out_->push_back(',');
     out_->append(text);

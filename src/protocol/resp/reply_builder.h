@@ -29,6 +29,8 @@ class ReplyBuilder {
   void Null();       // RESP2 $-1
   void NullArray();  // RESP2 *-1
   void Double(double value);
+  // A double already in text form (GEOPOS's "%.17Lf" digits): RESP3 double, RESP2 bulk string.
+  void DoubleText(std::string_view text);
   void Bool(bool value);
   void Array(int64_t n) { Header('*', n); }
   void Map(int64_t n);
